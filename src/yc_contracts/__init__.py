@@ -1,0 +1,77 @@
+"""yc-contracts: the protocol contract for Yandex Cloud's asynchronous recognition APIs.
+
+Vision OCR v1 (``TextRecognitionAsyncService``), SpeechKit STT v2 (``SttService.LongRunningRecognize``),
+SpeechKit STT v3 (``speechkit.stt.v3.AsyncRecognizer``) and the ``yandex.cloud.operation`` service, as
+wire-identical protos with generated code kept in a private descriptor pool (so the package coexists with the
+official ``yandexcloud`` SDK), and a registry to look everything up by name::
+
+    >>> import yc_contracts
+    >>> yc_contracts.registry.method("speechkit.stt.v3.AsyncRecognizer.RecognizeFile").grpc_path
+    '/speechkit.stt.v3.AsyncRecognizer/RecognizeFile'
+
+Attributes are loaded on first use, so ``import yc_contracts`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from yc_contracts._errors import ContractError, MissingDependencyError, UnknownNameError, YcContractsError
+from yc_contracts._version import __version__
+
+if TYPE_CHECKING:
+    from yc_contracts._registry import (
+        HttpRule,
+        MessageRef,
+        Method,
+        OperationTypes,
+        Registry,
+        Route,
+        Service,
+    )
+
+    registry: Registry
+
+__all__ = [
+    "ContractError",
+    "HttpRule",
+    "MessageRef",
+    "Method",
+    "MissingDependencyError",
+    "OperationTypes",
+    "Registry",
+    "Route",
+    "Service",
+    "UnknownNameError",
+    "YcContractsError",
+    "__version__",
+    "registry",
+]
+
+_LAZY = {
+    "HttpRule": "yc_contracts._registry",
+    "MessageRef": "yc_contracts._registry",
+    "Method": "yc_contracts._registry",
+    "OperationTypes": "yc_contracts._registry",
+    "Registry": "yc_contracts._registry",
+    "Route": "yc_contracts._registry",
+    "Service": "yc_contracts._registry",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "registry":
+        from yc_contracts._registry import default_registry
+
+        value: Any = default_registry()
+    elif name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    else:
+        raise AttributeError(f"module 'yc_contracts' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

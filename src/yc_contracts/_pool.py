@@ -1,0 +1,44 @@
+"""The private descriptor pool that holds yc-contracts' descriptors.
+
+protobuf's default pool accepts one file per name, and the official SDK (``yandexcloud``) registers files with
+exactly our names (``yandex/cloud/ai/stt/v3/stt.proto``, …), sometimes from a different API version. Keeping
+our descriptors in a pool of our own means both packages load in one process, in either order, whatever the
+SDK's version. The generated ``*_pb2`` modules call :func:`add_serialized_file` instead of
+``descriptor_pool.Default().AddSerializedFile``.
+
+The google files ours import (well-known types, ``google/api``, ``google/rpc``) are copied into this pool from
+the default pool, where their own ``*_pb2`` modules (imported by ours first) have put them.
+"""
+
+from __future__ import annotations
+
+from google.protobuf import descriptor, descriptor_pb2, descriptor_pool
+
+POOL = descriptor_pool.DescriptorPool()
+
+# Only these are borrowed from the default pool; any other missing dependency is a generation bug, and
+# borrowing it would silently pick up whatever version another package registered under that name.
+_BORROWED_PREFIXES = ("google/protobuf/", "google/api/", "google/rpc/", "google/type/")
+
+
+def add_borrowed_file(name: str) -> None:
+    """Copy a google file (and its dependencies) from the default pool, unless this pool already has it."""
+    try:
+        POOL.FindFileByName(name)
+        return
+    except KeyError:
+        pass
+    if not name.startswith(_BORROWED_PREFIXES):
+        raise ImportError(f"yc_contracts: {name} must be loaded into the private pool before its dependents")
+    borrowed = descriptor_pool.Default().FindFileByName(name)
+    for dependency in borrowed.dependencies:
+        add_borrowed_file(dependency.name)
+    POOL.AddSerializedFile(borrowed.serialized_pb)
+
+
+def add_serialized_file(serialized: bytes) -> descriptor.FileDescriptor:
+    """Add one generated file (a serialized ``FileDescriptorProto``) and the google files it needs."""
+    for dependency in descriptor_pb2.FileDescriptorProto.FromString(serialized).dependency:
+        add_borrowed_file(dependency)
+    result: descriptor.FileDescriptor = POOL.AddSerializedFile(serialized)
+    return result
