@@ -53,7 +53,9 @@ class _OptionDecoder:
         return out
 
 
-def _type_fields(prefix: str, msg: descriptor_pb2.DescriptorProto) -> Iterator[tuple[str, descriptor_pb2.DescriptorProto]]:
+def _type_fields(
+    prefix: str, msg: descriptor_pb2.DescriptorProto
+) -> Iterator[tuple[str, descriptor_pb2.DescriptorProto]]:
     full = f"{prefix}.{msg.name}" if prefix else msg.name
     yield full, msg
     for nested in msg.nested_type:
@@ -86,9 +88,7 @@ def extract(fds: descriptor_pb2.FileDescriptorSet) -> dict[str, dict[str, Any]]:
     def add_enum(full: str, enum: descriptor_pb2.EnumDescriptorProto, nested_in: str | None) -> None:
         enums[full] = {
             "nested_in": nested_in,
-            "values": [
-                {"name": v.name, "number": v.number, "deprecated": v.options.deprecated} for v in enum.value
-            ],
+            "values": [{"name": v.name, "number": v.number, "deprecated": v.options.deprecated} for v in enum.value],
             "reserved_ranges": [{"start": r.start, "end_inclusive": r.end} for r in enum.reserved_range],
             "reserved_names": list(enum.reserved_name),
             "allow_alias": enum.options.allow_alias,
@@ -203,8 +203,17 @@ def facts(table: dict[str, Any]) -> Iterator[Fact]:
         for attr in ("nested_in", "map_entry", "reserved_ranges", "reserved_names"):
             yield Fact(f"message {name} {attr}", msg[attr])
         for f in msg["fields"]:
-            for attr in ("number", "json_name", "label", "type", "type_name", "oneof", "proto3_optional",
-                         "deprecated", "validation"):
+            for attr in (
+                "number",
+                "json_name",
+                "label",
+                "type",
+                "type_name",
+                "oneof",
+                "proto3_optional",
+                "deprecated",
+                "validation",
+            ):
                 yield Fact(f"field {name}.{f['name']} {attr}", f[attr])
     for name, enum in table["enums"].items():
         for v in enum["values"]:
@@ -212,8 +221,14 @@ def facts(table: dict[str, Any]) -> Iterator[Fact]:
                 yield Fact(f"enum-value {name}.{v['name']} {attr}", v[attr])
     for name, svc in table["services"].items():
         for m in svc["methods"]:
-            for attr in ("input_type", "output_type", "client_streaming", "server_streaming", "deprecated",
-                         "operation"):
+            for attr in (
+                "input_type",
+                "output_type",
+                "client_streaming",
+                "server_streaming",
+                "deprecated",
+                "operation",
+            ):
                 yield Fact(f"method {name}.{m['name']} {attr}", m[attr])
             if m["http"] is not None:
                 yield Fact(f"method {name}.{m['name']} http", m["http"])
@@ -226,8 +241,13 @@ def structure(table: dict[str, Any]) -> Iterator[Fact]:
     """Facts that the counted ones imply but which are still worth comparing on their own."""
     for name, msg in table["messages"].items():
         yield Fact(f"message {name} field-names", sorted(f["name"] for f in msg["fields"]))
-        yield Fact(f"message {name} oneofs", sorted((o["name"], o["synthetic"], tuple(o["fields"]),
-                                                      tuple(sorted(o["validation"].items()))) for o in msg["oneofs"]))
+        yield Fact(
+            f"message {name} oneofs",
+            sorted(
+                (o["name"], o["synthetic"], tuple(o["fields"]), tuple(sorted(o["validation"].items())))
+                for o in msg["oneofs"]
+            ),
+        )
     for name, enum in table["enums"].items():
         yield Fact(f"enum {name} value-names", sorted(v["name"] for v in enum["values"]))
         for attr in ("nested_in", "allow_alias", "reserved_ranges", "reserved_names"):
@@ -250,8 +270,10 @@ def _lookup(actual: dict[str, Any], key: str) -> tuple[bool, Any]:
         if attr == "field-names":
             return True, sorted(f["name"] for f in msg["fields"])
         if attr == "oneofs":
-            return True, sorted((o["name"], o["synthetic"], tuple(o["fields"]),
-                                 tuple(sorted(o["validation"].items()))) for o in msg["oneofs"])
+            return True, sorted(
+                (o["name"], o["synthetic"], tuple(o["fields"]), tuple(sorted(o["validation"].items())))
+                for o in msg["oneofs"]
+            )
         return True, msg[attr]
     if kind == "field":
         mname, fname = where.rsplit(".", 1)

@@ -10,7 +10,9 @@ than the oldest protobuf runtime we support):
   * imports of our own files point inside the package (``yc_contracts._gen.yandex...``), so nothing named
     ``yandex`` is ever put on ``sys.path`` next to the official SDK's package of that name;
   * the descriptors go into the package's private descriptor pool (``yc_contracts._pool``) instead of
-    protobuf's default pool, which the official SDK fills with files of the same names.
+    protobuf's default pool, which the official SDK fills with files of the same names, and the classes are
+    built without registering in the default symbol database (which, on the pure-Python backend, would
+    re-register our files in the default pool).
 - ``*_pb2_grpc.py`` client/server stubs for files that define services;
 - mypy-protobuf ``.pyi`` stubs for both;
 - ``descriptors.binpb``: a ``FileDescriptorSet`` of our files and everything they import, with source info
@@ -40,15 +42,17 @@ _OWN_IMPORT = re.compile(r"^from (yandex(?:\.\w+)*) import (\w+_pb2(?:_grpc)?) a
 _MODULE_NAME = re.compile(r"'(yandex(?:\.\w+)*_pb2)'")
 _DEFAULT_POOL = "DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile("
 _PRIVATE_POOL = "DESCRIPTOR = _yc_pool.add_serialized_file("
+_DEFAULT_BUILD = "_builder.BuildTopDescriptorsAndMessages("
+_PRIVATE_BUILD = "_yc_pool.build_top_descriptors_and_messages("
 
 
-def _include_dirs(scratch: Path) -> list[Path]:
+def _include_dirs(protos: Path, scratch: Path) -> list[Path]:
     """protoc include roots: ours, grpcio-tools' bundled WKTs, and googleapis-common-protos' google/{api,rpc}.
 
     The google files are copied to a scratch root rather than adding site-packages itself, which would also
     expose any other ``.proto`` files installed there (such as an SDK's copies of ours).
     """
-    import google.api
+    import google.api  # only the generating environment has grpc_tools
     import grpc_tools
 
     googleapis = scratch / "googleapis"
@@ -58,35 +62,38 @@ def _include_dirs(scratch: Path) -> list[Path]:
         dest.mkdir(parents=True)
         for proto in sorted((site_google / sub).glob("*.proto")):
             shutil.copyfile(proto, dest / proto.name)
-    return [PROTOS, googleapis, Path(grpc_tools.__file__).parent / "_proto"]
+    return [protos, googleapis, Path(grpc_tools.__file__).parent / "_proto"]
 
 
-def _proto_files() -> list[str]:
-    return sorted(p.relative_to(PROTOS).as_posix() for p in PROTOS.rglob("*.proto"))
-
-
-def _run_protoc(out: Path, scratch: Path) -> None:
-    includes = [f"-I{d}" for d in _include_dirs(scratch)]
+def protoc(protos: Path, *args: str) -> None:
+    """Run grpcio-tools' protoc on every ``.proto`` under ``protos`` with ``args``; exit on error or warning."""
+    files = sorted(p.relative_to(protos).as_posix() for p in protos.rglob("*.proto"))
     bin_dir = Path(sys.executable).parent  # protoc-gen-mypy lives next to this interpreter
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
-    cmd = [
-        sys.executable,
-        "-m",
-        "grpc_tools.protoc",
-        *includes,
+    with tempfile.TemporaryDirectory() as scratch:
+        includes = [f"-I{d}" for d in _include_dirs(protos, Path(scratch))]
+        cmd = [sys.executable, "-m", "grpc_tools.protoc", *includes, *args, *files]
+        result = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    noise = [line for line in result.stderr.splitlines() if not line.startswith("Writing mypy to ")]
+    if result.returncode != 0 or noise:
+        raise SystemExit("protoc failed:\n" + "\n".join(noise))
+
+
+def compile_descriptor_set(protos: Path, out: Path, *, source_info: bool = False) -> None:
+    """Compile ``protos`` (and everything it imports) into a serialized ``FileDescriptorSet`` at ``out``."""
+    flags = ["--include_imports", f"--descriptor_set_out={out}"]
+    protoc(protos, *flags, *(["--include_source_info"] if source_info else []))
+
+
+def _run_protoc(out: Path) -> None:
+    protoc(
+        PROTOS,
         f"--python_out={out}",
         f"--grpc_python_out={out}",
         f"--mypy_out={out}",
         f"--mypy_grpc_out={out}",
-        "--include_imports",
-        "--include_source_info",
-        f"--descriptor_set_out={out / 'descriptors.binpb'}",
-        *_proto_files(),
-    ]
-    result = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-    noise = [line for line in result.stderr.splitlines() if not line.startswith("Writing mypy to ")]
-    if result.returncode != 0 or noise:
-        sys.exit("protoc failed:\n" + "\n".join(noise))
+    )
+    compile_descriptor_set(PROTOS, out / "descriptors.binpb", source_info=True)
 
 
 def _rewrite(text: str) -> str:
@@ -108,9 +115,9 @@ def _postprocess(out: Path) -> None:
         if path.name.endswith("_pb2_grpc.py"):
             grpc_modules.append((rel.as_posix()[: -len("_pb2_grpc.py")] + ".proto", module))
         if path.name.endswith("_pb2.py"):
-            if _DEFAULT_POOL not in text:
+            if text.count(_DEFAULT_POOL) != 1 or text.count(_DEFAULT_BUILD) != 1:
                 sys.exit(f"{rel}: protoc output changed shape; update tools/generate.py")
-            text = text.replace(_DEFAULT_POOL, _PRIVATE_POOL)
+            text = text.replace(_DEFAULT_POOL, _PRIVATE_POOL).replace(_DEFAULT_BUILD, _PRIVATE_BUILD)
             text = text.replace(
                 "# @@protoc_insertion_point(imports)",
                 "# @@protoc_insertion_point(imports)\nfrom yc_contracts import _pool as _yc_pool",
@@ -118,12 +125,11 @@ def _postprocess(out: Path) -> None:
             )
             modules.append((rel.as_posix()[: -len("_pb2.py")] + ".proto", module))
         path.write_text(HEADER + text, encoding="utf-8")
-    for directory in sorted({p.parent for p in out.rglob("*.py")} | {out}):
-        while True:
-            (directory / "__init__.py").write_text(HEADER, encoding="utf-8")
-            if directory == out:
-                break
-            directory = directory.parent
+    packages = {out}
+    for module in out.rglob("*.py"):
+        packages.update(parent for parent in module.parents if parent.is_relative_to(out))
+    for package in sorted(packages):
+        (package / "__init__.py").write_text(HEADER, encoding="utf-8")
     index = [HEADER, '"""Which generated module holds which .proto file of protos/ (messages; gRPC stubs)."""\n']
     for name, entries in (("MODULES", modules), ("GRPC_MODULES", grpc_modules)):
         index.append(f"\n{name}: dict[str, str] = {{\n")
@@ -134,8 +140,7 @@ def _postprocess(out: Path) -> None:
 
 
 def generate(out: Path) -> None:
-    with tempfile.TemporaryDirectory() as scratch:
-        _run_protoc(out, Path(scratch))
+    _run_protoc(out)
     _postprocess(out)
 
 

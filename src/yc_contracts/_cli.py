@@ -33,14 +33,14 @@ class _Parser(argparse.ArgumentParser):
     def _print_message(self, message: str, file: Any = None) -> None:
         # argparse passes sys.stderr for errors and sys.stdout (or None) for help and --version.
         if message:
-            (self._err if file is sys.stderr else self._out).write(message)
+            (self._err if file is sys.stderr or file is self._err else self._out).write(message)
 
-    def exit(self, status: int = 0, message: str | None = None) -> Any:  # type: ignore[override]
+    def exit(self, status: int = 0, message: str | None = None) -> Any:
         if message:
             self._err.write(message)
-        raise _Exit(status)
+        raise _ExitRequestError(status)
 
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> Any:
         self.print_usage(self._err)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
@@ -49,18 +49,20 @@ class UsageError(YcContractsError):
     """The command line itself is wrong (exit status 2)."""
 
 
-class _Exit(Exception):
+class _ExitRequestError(Exception):
+    """Raised instead of ``sys.exit`` so that :func:`run` returns a status."""
+
     def __init__(self, code: int) -> None:
         super().__init__(code)
         self.code = code
 
 
 def _parser(stdout: TextIO, stderr: TextIO) -> _Parser:
-    common = {"stdout": stdout, "stderr": stderr}
     parser = _Parser(
         prog="yc-contracts",
         description="The protocol contract of Yandex Cloud's asynchronous recognition APIs.",
-        **common,
+        stdout=stdout,
+        stderr=stderr,
     )
     parser.add_argument("--version", action="version", version=f"yc-contracts {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -68,7 +70,8 @@ def _parser(stdout: TextIO, stderr: TextIO) -> _Parser:
         "list",
         help="list the contract's services, methods, HTTP routes and messages",
         description="List what the contract defines. With no SECTION, every section is printed.",
-        **common,
+        stdout=stdout,
+        stderr=stderr,
     )
     listing.add_argument("sections", nargs="*", metavar="SECTION", help=f"any of: {', '.join(_LIST_SECTIONS)}")
     listing.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
@@ -175,7 +178,7 @@ def run(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
             parser.print_help(stdout)
             return EXIT_USAGE
         return _cmd_list(args, stdout)
-    except _Exit as e:
+    except _ExitRequestError as e:
         return e.code
     except YcContractsError as e:
         stderr.write(f"yc-contracts: error: {e}\n")

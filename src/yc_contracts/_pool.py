@@ -4,7 +4,8 @@ protobuf's default pool accepts one file per name, and the official SDK (``yande
 exactly our names (``yandex/cloud/ai/stt/v3/stt.proto``, …), sometimes from a different API version. Keeping
 our descriptors in a pool of our own means both packages load in one process, in either order, whatever the
 SDK's version. The generated ``*_pb2`` modules call :func:`add_serialized_file` instead of
-``descriptor_pool.Default().AddSerializedFile``.
+``descriptor_pool.Default().AddSerializedFile`` and :func:`build_top_descriptors_and_messages` instead of
+protobuf's builder function of that name.
 
 The google files ours import (well-known types, ``google/api``, ``google/rpc``) are copied into this pool from
 the default pool, where their own ``*_pb2`` modules (imported by ours first) have put them.
@@ -12,7 +13,13 @@ the default pool, where their own ``*_pb2`` modules (imported by ours first) hav
 
 from __future__ import annotations
 
+from types import ModuleType
+from typing import Any
+
 from google.protobuf import descriptor, descriptor_pb2, descriptor_pool
+from google.protobuf.internal import builder
+
+from yc_contracts._compat import builder_symbol_database
 
 POOL = descriptor_pool.DescriptorPool()
 
@@ -42,3 +49,11 @@ def add_serialized_file(serialized: bytes) -> descriptor.FileDescriptor:
         add_borrowed_file(dependency)
     result: descriptor.FileDescriptor = POOL.AddSerializedFile(serialized)
     return result
+
+
+def build_top_descriptors_and_messages(
+    file_des: descriptor.FileDescriptor, module_name: str, module: dict[str, Any] | ModuleType
+) -> None:
+    """protobuf's generated-code builder, with the classes registered against this pool only."""
+    with builder_symbol_database(POOL):
+        builder.BuildTopDescriptorsAndMessages(file_des, module_name, module)  # type: ignore[arg-type]

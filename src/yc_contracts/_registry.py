@@ -22,7 +22,7 @@ from functools import cached_property
 from types import ModuleType
 from typing import Any, Final, TypeAlias
 
-from google.protobuf import descriptor, descriptor_pb2, message, message_factory
+from google.protobuf import descriptor, descriptor_pb2, descriptor_pool, message, message_factory
 
 from yc_contracts import _pool
 from yc_contracts._errors import ContractError, MissingDependencyError, UnknownNameError
@@ -158,6 +158,11 @@ class Registry:
     # ----------------------------------------------------------------------------------------- files
 
     @property
+    def descriptor_pool(self) -> descriptor_pool.DescriptorPool:
+        """The private pool holding the contract (pass it to ``text_format``/``json_format`` for ``Any``)."""
+        return self._pool
+
+    @property
     def files(self) -> tuple[str, ...]:
         """Names of the contract's ``.proto`` files."""
         return tuple(f.name for f in self._files)
@@ -289,7 +294,9 @@ class Registry:
         try:
             return self.message_class(name)
         except UnknownNameError:
-            raise UnknownNameError("type URL", type_url, (self.type_url(n) for n in self._message_descriptors)) from None
+            raise UnknownNameError(
+                "type URL", type_url, (self.type_url(n) for n in self._message_descriptors)
+            ) from None
 
     # ------------------------------------------------------------------------------ services/methods
 

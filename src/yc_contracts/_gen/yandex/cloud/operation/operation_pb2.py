@@ -33,7 +33,7 @@ DESCRIPTOR = _yc_pool.add_serialized_file(b'\n&yandex/cloud/operation/operation.
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
-_builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'yc_contracts._gen.yandex.cloud.operation.operation_pb2', _globals)
+_yc_pool.build_top_descriptors_and_messages(DESCRIPTOR, 'yc_contracts._gen.yandex.cloud.operation.operation_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_OPERATION']._serialized_start=152

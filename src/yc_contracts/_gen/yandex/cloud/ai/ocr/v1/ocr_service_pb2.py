@@ -35,7 +35,7 @@ DESCRIPTOR = _yc_pool.add_serialized_file(b'\n(yandex/cloud/ai/ocr/v1/ocr_servic
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
-_builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'yc_contracts._gen.yandex.cloud.ai.ocr.v1.ocr_service_pb2', _globals)
+_yc_pool.build_top_descriptors_and_messages(DESCRIPTOR, 'yc_contracts._gen.yandex.cloud.ai.ocr.v1.ocr_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_RECOGNIZETEXTREQUEST'].fields_by_name['model']._loaded_options = None
