@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         Route,
         Service,
     )
+    from yc_contracts._schema_store import openapi, schema_for, schema_registry
 
     registry: Registry
 
@@ -46,7 +47,10 @@ __all__ = [
     "UnknownNameError",
     "YcContractsError",
     "__version__",
+    "openapi",
     "registry",
+    "schema_for",
+    "schema_registry",
 ]
 
 _LAZY = {
@@ -57,6 +61,9 @@ _LAZY = {
     "Registry": "yc_contracts._registry",
     "Route": "yc_contracts._registry",
     "Service": "yc_contracts._registry",
+    "openapi": "yc_contracts._schema_store",
+    "schema_for": "yc_contracts._schema_store",
+    "schema_registry": "yc_contracts._schema_store",
 }
 
 

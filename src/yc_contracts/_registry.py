@@ -43,6 +43,7 @@ _WELL_KNOWN_MODULES: Final = (
     "google.protobuf.timestamp_pb2",
     "google.protobuf.wrappers_pb2",
     "google.rpc.status_pb2",
+    "google.rpc.code_pb2",  # the codes of google.rpc.Status, which Operation.error carries
 )
 _HTTP_VERBS: Final = ("get", "put", "post", "delete", "patch")
 _HTTP_OPTION: Final = "google.api.http"
@@ -144,16 +145,46 @@ class Registry:
     the closest names the contract does define.
     """
 
-    def __init__(self, modules: dict[str, str]) -> None:
-        """Load the generated modules ``{proto file name: module name}`` and index what they define."""
-        self._modules: dict[str, ModuleType] = {name: importlib.import_module(mod) for name, mod in modules.items()}
-        for wkt in _WELL_KNOWN_MODULES:
-            importlib.import_module(wkt)
-            _pool.add_borrowed_file(importlib.import_module(wkt).DESCRIPTOR.name)
-        self._pool = _pool.POOL
-        self._files = tuple(self._pool.FindFileByName(name) for name in modules)
+    def __init__(
+        self,
+        pool: descriptor_pool.DescriptorPool,
+        files: Iterable[str],
+        *,
+        descriptor_set: descriptor_pb2.FileDescriptorSet | None = None,
+    ) -> None:
+        """Index the named files of ``pool``.
+
+        Use :data:`yc_contracts.registry` for the contract itself; :meth:`from_file_descriptor_set` builds a
+        registry over any other compiled protos (for example, another version of the contract).
+
+        Raises:
+            KeyError: a file is not in ``pool``.
+        """
+        self._pool = pool
+        self._files = tuple(pool.FindFileByName(name) for name in files)
+        self._descriptor_set = descriptor_set
         self._options_classes: dict[str, type[message.Message]] = {}
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_file_descriptor_set(
+        cls, fds: descriptor_pb2.FileDescriptorSet, files: Iterable[str] | None = None
+    ) -> Registry:
+        """A registry over a compiled ``FileDescriptorSet`` (``protoc --include_imports``), in a pool of its own.
+
+        ``files`` names the files to index; by default every file outside ``google/``.
+
+        Raises:
+            ContractError: the set is incomplete or inconsistent (a missing import, a duplicate symbol).
+        """
+        pool = descriptor_pool.DescriptorPool()
+        try:
+            for file in fds.file:
+                pool.Add(file)
+        except (TypeError, KeyError, ValueError) as e:
+            raise ContractError(f"cannot load the descriptor set: {e}") from e
+        names = [f.name for f in fds.file if not f.name.startswith("google/")] if files is None else list(files)
+        return cls(pool, names, descriptor_set=fds)
 
     # ----------------------------------------------------------------------------------------- files
 
@@ -168,9 +199,14 @@ class Registry:
         return tuple(f.name for f in self._files)
 
     def file_descriptor_set(self) -> descriptor_pb2.FileDescriptorSet:
-        """The contract's files and everything they import, with source info (comments), as protoc wrote them."""
-        data = importlib.resources.files("yc_contracts._gen").joinpath("descriptors.binpb").read_bytes()
-        return descriptor_pb2.FileDescriptorSet.FromString(data)
+        """The files and everything they import, with source info (comments) where protoc kept it.
+
+        For the contract's registry this is the set generated with the code (package data).
+        """
+        if self._descriptor_set is None:
+            data = importlib.resources.files("yc_contracts._gen").joinpath("descriptors.binpb").read_bytes()
+            self._descriptor_set = descriptor_pb2.FileDescriptorSet.FromString(data)
+        return self._descriptor_set
 
     # -------------------------------------------------------------------------------------- messages
 
@@ -381,6 +417,10 @@ class Registry:
         from yc_contracts._gen import _index
 
         svc = self.service(service)
+        if self._pool is not _pool.POOL or svc.file not in _index.GRPC_MODULES:
+            raise ContractError(
+                f"no generated gRPC stubs for {svc.full_name}: only the contract's own services have them"
+            )
         try:
             return importlib.import_module(_index.GRPC_MODULES[svc.file])
         except ImportError as e:
@@ -484,7 +524,16 @@ def default_registry() -> Registry:
     global _default  # noqa: PLW0603 - a process-wide cache built once
     with _default_lock:
         if _default is None:
-            from yc_contracts._gen import _index
-
-            _default = Registry(_index.MODULES)
+            _default = _load_generated()
         return _default
+
+
+def _load_generated() -> Registry:
+    """Import the generated modules (they register into the private pool) and index their files."""
+    from yc_contracts._gen import _index
+
+    for module in _index.MODULES.values():
+        importlib.import_module(module)
+    for wkt in _WELL_KNOWN_MODULES:
+        _pool.add_borrowed_file(importlib.import_module(wkt).DESCRIPTOR.name)
+    return Registry(_pool.POOL, _index.MODULES)

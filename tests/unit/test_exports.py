@@ -22,7 +22,10 @@ EXPECTED = {
     "UnknownNameError",
     "YcContractsError",
     "__version__",
+    "openapi",
     "registry",
+    "schema_for",
+    "schema_registry",
 }
 
 

@@ -1,0 +1,34 @@
+"""Small typed accessors over protobuf descriptors, shared by the modules that walk message types."""
+
+from __future__ import annotations
+
+from google.protobuf import descriptor
+
+from yc_contracts._errors import ContractError
+
+
+def message_of(field: descriptor.FieldDescriptor) -> descriptor.Descriptor:
+    """The message type of a message-typed field.
+
+    Raises:
+        ContractError: the field is not message-typed.
+    """
+    if field.message_type is None:
+        raise ContractError(f"{field.full_name} is not a message field")
+    return field.message_type
+
+
+def enum_of(field: descriptor.FieldDescriptor) -> descriptor.EnumDescriptor:
+    """The enum type of an enum field.
+
+    Raises:
+        ContractError: the field is not an enum field.
+    """
+    if field.enum_type is None:
+        raise ContractError(f"{field.full_name} is not an enum field")
+    return field.enum_type
+
+
+def is_map(field: descriptor.FieldDescriptor) -> bool:
+    """Whether the field is a map (a repeated field of a synthesized map-entry message)."""
+    return field.message_type is not None and bool(field.message_type.GetOptions().map_entry)

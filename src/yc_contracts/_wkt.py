@@ -1,0 +1,71 @@
+"""Well-known types: how each is spelled in ProtoJSON, as JSON Schema, keyed by full name.
+
+These are the types whose JSON form is not an object of their fields (protobuf's JSON mapping spec). Keeping
+the schema side of every well-known type in one table means the generator never special-cases one in passing.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from yc_contracts._options import integer_range_pattern
+
+MAX_DURATION_SECONDS: Final = 315_576_000_000
+"""±10,000 years, the range the Duration JSON mapping allows."""
+
+# RFC 3339 as ProtoJSON prints and json_format parses it: upper-case T and Z, 0-9 fraction digits, a numeric
+# offset or Z, years 0001-9999. Days are checked per month here (February up to 29); whether February 29 falls
+# in a leap year is left to the validators, which check the real date.
+_YEAR = r"(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+_MONTH_DAY = (
+    r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    r"|02-(?:0[1-9]|1[0-9]|2[0-9]))"
+)
+_TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,9})?"
+_OFFSET = r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+TIMESTAMP_PATTERN: Final = rf"^{_YEAR}-{_MONTH_DAY}T{_TIME}{_OFFSET}$"
+
+_DURATION_SECONDS = integer_range_pattern(0, MAX_DURATION_SECONDS - 1).removeprefix("^(?:").removesuffix(")$")
+DURATION_PATTERN: Final = rf"^-?(?:(?:{_DURATION_SECONDS})(?:\.[0-9]{{1,9}})?|{MAX_DURATION_SECONDS}(?:\.0{{1,9}})?)s$"
+
+FIELD_MASK_PATTERN: Final = (
+    r"^(?:[a-z][A-Za-z0-9]*(?:\.[a-z][A-Za-z0-9]*)*(?:,[a-z][A-Za-z0-9]*(?:\.[a-z][A-Za-z0-9]*)*)*)?$"
+)
+
+
+# Full name → schema of the JSON value (not null; the caller adds null where a field may be null).
+# Wrapper types are filled in by the generator from the scalar schemas, so their bounds stay in one place.
+SCHEMAS: Final[dict[str, dict[str, Any]]] = {
+    "google.protobuf.Timestamp": {"type": "string", "format": "date-time", "pattern": TIMESTAMP_PATTERN},
+    "google.protobuf.Duration": {"type": "string", "pattern": DURATION_PATTERN},
+    "google.protobuf.FieldMask": {"type": "string", "pattern": FIELD_MASK_PATTERN},
+    "google.protobuf.Struct": {"type": "object"},
+    "google.protobuf.ListValue": {"type": "array"},
+    "google.protobuf.Value": {},
+    "google.protobuf.Empty": {"type": "object", "maxProperties": 0},
+}
+
+WRAPPERS: Final = {
+    "google.protobuf.DoubleValue": "double",
+    "google.protobuf.FloatValue": "float",
+    "google.protobuf.Int64Value": "int64",
+    "google.protobuf.UInt64Value": "uint64",
+    "google.protobuf.Int32Value": "int32",
+    "google.protobuf.UInt32Value": "uint32",
+    "google.protobuf.BoolValue": "bool",
+    "google.protobuf.StringValue": "string",
+    "google.protobuf.BytesValue": "bytes",
+}
+
+ANY: Final = "google.protobuf.Any"
+
+# In an Any, these types put their JSON form under "value" (json_format's list, plus Empty: protobuf's Go and
+# C++ runtimes print an Empty as {"@type": ..., "value": {}}, Python's json_format as {"@type": ...}; both are
+# accepted).
+VALUE_IN_ANY: Final = frozenset({*SCHEMAS, *WRAPPERS, ANY}) - {"google.protobuf.Empty"}
+
+
+def is_well_known(full_name: str) -> bool:
+    """Whether a type has a JSON form of its own (not an object of its fields)."""
+    return full_name in SCHEMAS or full_name in WRAPPERS or full_name == ANY
