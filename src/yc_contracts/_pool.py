@@ -28,10 +28,12 @@ POOL = descriptor_pool.DescriptorPool()
 _BORROWED_PREFIXES = ("google/protobuf/", "google/api/", "google/rpc/", "google/type/")
 
 
-def add_borrowed_file(name: str) -> None:
-    """Copy a google file (and its dependencies) from the default pool, unless this pool already has it."""
+def add_borrowed_file(name: str, pool: descriptor_pool.DescriptorPool | None = None) -> None:
+    """Copy a google file (and its dependencies) from the default pool into ``pool`` (ours by default),
+    unless it is there already."""
+    pool = POOL if pool is None else pool
     try:
-        POOL.FindFileByName(name)
+        pool.FindFileByName(name)
         return
     except KeyError:
         pass
@@ -39,8 +41,8 @@ def add_borrowed_file(name: str) -> None:
         raise ImportError(f"yc_contracts: {name} must be loaded into the private pool before its dependents")
     borrowed = descriptor_pool.Default().FindFileByName(name)
     for dependency in borrowed.dependencies:
-        add_borrowed_file(dependency.name)
-    POOL.AddSerializedFile(borrowed.serialized_pb)
+        add_borrowed_file(dependency.name, pool)
+    pool.AddSerializedFile(borrowed.serialized_pb)
 
 
 def add_serialized_file(serialized: bytes) -> descriptor.FileDescriptor:

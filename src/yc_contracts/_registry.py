@@ -181,6 +181,8 @@ class Registry:
         try:
             for file in fds.file:
                 pool.Add(file)
+            for wkt in _WELL_KNOWN_MODULES:  # so Any type URLs naming them resolve here too
+                _pool.add_borrowed_file(importlib.import_module(wkt).DESCRIPTOR.name, pool)
         except (TypeError, KeyError, ValueError) as e:
             raise ContractError(f"cannot load the descriptor set: {e}") from e
         names = [f.name for f in fds.file if not f.name.startswith("google/")] if files is None else list(files)

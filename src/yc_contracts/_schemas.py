@@ -35,6 +35,7 @@ from yc_contracts import _wkt
 from yc_contracts._descriptors import enum_of, is_map, message_of
 from yc_contracts._options import FieldRules, Interval, field_rules, integer_range_pattern, oneof_exactly_one
 from yc_contracts._rules import Rule, RuleSet, When
+from yc_contracts._wkt import exact
 
 if TYPE_CHECKING:
     from yc_contracts._registry import Method, Registry
@@ -74,17 +75,17 @@ DOUBLE_MAX: Final = 1.7976931348623157e308
 SPECIAL_FLOATS: Final = ("NaN", "Infinity", "-Infinity")
 # Decimal spellings of floats whose magnitude is certainly in range: a plain decimal with at most 38 (float) or
 # 308 (double) integer digits, or one digit before the point and an exponent of at most 37 (float) / 307.
-_FLOAT_STRING: Final = (
+_FLOAT_STRING: Final = exact(
     r"^-?(?:(?:0|[1-9][0-9]{0,37})(?:\.[0-9]+)?|[0-9](?:\.[0-9]+)?[eE](?:-[0-9]+|\+?0*(?:[0-9]|[12][0-9]|3[0-7])))$"
 )
-_DOUBLE_STRING: Final = (
+_DOUBLE_STRING: Final = exact(
     r"^-?(?:(?:0|[1-9][0-9]{0,307})(?:\.[0-9]+)?"
     r"|[0-9](?:\.[0-9]+)?[eE](?:-[0-9]+|\+?0*(?:[0-9]{1,2}|[12][0-9]{2}|30[0-7])))$"
 )
 # Standard or URL-safe alphabet (json_format decodes both), padding optional; a lone final character is not
 # a base64 quantum and is rejected.
 _B64 = "[A-Za-z0-9+/_-]"
-BASE64_PATTERN: Final = rf"^(?:{_B64}{{4}})*(?:{_B64}{{2}}(?:==)?|{_B64}{{3}}=?)?$"
+BASE64_PATTERN: Final = exact(rf"^(?:{_B64}{{4}})*(?:{_B64}{{2}}(?:==)?|{_B64}{{3}}=?)?$")
 
 
 def schema_id(key: str) -> str:
@@ -144,6 +145,7 @@ class SchemaGenerator:
         self._rules = rules
         self._comments = _comments(registry)
         self._defaults = {(d.message, d.field): d.value for d in rules.defaults if not d.path}
+        self._rules_cache: dict[str, FieldRules] = {}
 
     # ------------------------------------------------------------------------------------------ documents
 
@@ -266,6 +268,8 @@ class SchemaGenerator:
                 properties[spelling] = field_schema
             if len(_spellings(field)) == 2:
                 checks.append(_annotated("json.duplicate_field", {"not": {"required": list(_spellings(field))}}))
+            if self._field_rules(field).required:
+                checks.append(_annotated("option.required", _required(field)))
         rules = [r for r in self._rules.anchored_at(desc.full_name) if r.severity == "error"]
         covered = {frozenset(r.argument) for r in rules if r.is_object_check and not r.path and r.when is None}
         for oneof in desc.oneofs:
@@ -288,8 +292,14 @@ class SchemaGenerator:
 
     # ---------------------------------------------------------------------------------------- fields
 
+    def _field_rules(self, field: descriptor.FieldDescriptor) -> FieldRules:
+        found = self._rules_cache.get(field.full_name)
+        if found is None:
+            found = self._rules_cache[field.full_name] = field_rules(self._reg.options(field), field)
+        return found
+
     def _field_schema(self, field: descriptor.FieldDescriptor, value: dict[str, Any] | None = None) -> dict[str, Any]:
-        opts = field_rules(self._reg.options(field), field)
+        opts = self._field_rules(field)
         if value is None:
             # On a map, the value options constrain each map value (size and map_key go to the object).
             value = self._value_schema(message_of(field).fields_by_name["value"] if is_map(field) else field, opts)
@@ -302,15 +312,11 @@ class SchemaGenerator:
                 "additionalProperties": value,
             }
             schema.update(_count_bounds(opts.size, "minProperties", "maxProperties", field))
-            if opts.required:
-                schema["minProperties"] = max(1, schema.get("minProperties", 0))
         elif field.is_repeated:
             schema = {"type": "array", "items": value}
             schema.update(_count_bounds(opts.size, "minItems", "maxItems", field))
             if opts.unique:
                 schema["uniqueItems"] = True
-            if opts.required:
-                schema["minItems"] = max(1, schema.get("minItems", 0))
         else:
             schema = value
         out = _nullable(schema)
@@ -329,7 +335,7 @@ class SchemaGenerator:
             schema: dict[str, Any] = {"enum": ["true", "false"]}
         elif key.type in _INT_RANGES:
             lo, hi = _INT_RANGES[key.type]
-            schema = {"pattern": integer_range_pattern(lo, hi)}
+            schema = {"pattern": exact(integer_range_pattern(lo, hi))}
         else:
             schema = {}
         spec = opts.map_key
@@ -342,7 +348,7 @@ class SchemaGenerator:
                 # Every map key is a string in JSON; an integer key, or a string key under a value bound,
                 # spells a number in canonical decimal.
                 bounds: tuple[int | None, int | None] = _INT_RANGES.get(key.type, (None, None))
-                forms = [{"pattern": integer_range_pattern(*_clip_open(iv, *bounds))} for iv in spec.value]
+                forms = [{"pattern": exact(integer_range_pattern(*_clip_open(iv, *bounds)))} for iv in spec.value]
                 schema = {"allOf": [schema, {"anyOf": forms}]}
         return _annotated("option.map_key", schema) if spec is not None else schema
 
@@ -438,7 +444,7 @@ class SchemaGenerator:
     def _field_rule(self, field: descriptor.FieldDescriptor, rule: Rule) -> dict[str, Any]:
         kind, arg = rule.kind, rule.argument
         if kind == "required":
-            return {"allOf": [_field_present(field), _on_field(field, {"not": {"enum": _default_forms(field)}})]}
+            return _required(field)
         if kind == "forbidden":
             return {"not": _field_present(field)}
         if kind == "one_of":
@@ -480,6 +486,16 @@ def _at_most_one(members: Iterable[descriptor.FieldDescriptor]) -> dict[str, Any
     return {"not": {"anyOf": pairs}} if len(pairs) > 1 else {"not": pairs[0]}
 
 
+def _required(field: descriptor.FieldDescriptor) -> dict[str, Any]:
+    """Present, and not a spelling of the default value (which proto3 would not send at all)."""
+    if field.is_repeated:
+        return {"allOf": [_field_present(field), _on_field(field, {"minItems": 1, "minProperties": 1})]}
+    defaults = _default_forms(field)
+    if not defaults:
+        return _field_present(field)
+    return {"allOf": [_field_present(field), _on_field(field, {"not": {"enum": defaults}})]}
+
+
 def _condition(desc: descriptor.Descriptor, when: When) -> dict[str, Any]:
     field = desc.fields_by_name[when.field]
     values: list[Any] = list(when.values)
@@ -509,7 +525,8 @@ def _default_forms(field: descriptor.FieldDescriptor) -> list[Any]:
 
 
 def _anchor(pattern: str) -> str:
-    return f"^(?:{pattern})$"
+    """A pattern from an option or a rule (which must match the whole value), anchored at both ends."""
+    return exact(f"^(?:{pattern})$")
 
 
 def _clip(iv: Interval, lo: int, hi: int) -> tuple[int, int]:
@@ -522,7 +539,7 @@ def _int_forms(lo: int, hi: int) -> list[dict[str, Any]]:
         return [{"not": {}}]
     return [
         {"type": "integer", "minimum": lo, "maximum": hi},
-        {"type": "string", "pattern": integer_range_pattern(lo, hi)},
+        {"type": "string", "pattern": exact(integer_range_pattern(lo, hi))},
     ]
 
 
@@ -611,9 +628,7 @@ def _decoded_size(iv: Interval) -> dict[str, Any]:
 
     forms = []
     for pad in (0, 1, 2):
-        form: dict[str, Any] = {"pattern": ("=" * pad) + "$" if pad else "(?:^|[^=])$"}
-        if pad == 1:
-            form["pattern"] = "[^=]=$"
+        form: dict[str, Any] = {"pattern": exact(("(?:^|[^=])", "[^=]=", "==")[pad] + "$")}
         if hi is not None:
             form["maxLength"] = chars(hi) + pad
         if lo is not None and lo > 0:

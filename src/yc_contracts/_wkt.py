@@ -11,6 +11,19 @@ from typing import Any, Final
 from yc_contracts._options import integer_range_pattern
 
 MAX_DURATION_SECONDS: Final = 315_576_000_000
+
+END: Final = r"$(?!\n)"
+"""End of the string, in every regex dialect: Python's ``$`` also matches before a final newline (and
+``jsonschema`` uses Python's ``re.search``), ECMA-262's does not; the lookahead makes both mean the same."""
+
+
+def exact(pattern: str) -> str:
+    """A ``^...$`` pattern made newline-safe at its end (see :data:`END`)."""
+    if not pattern.endswith("$"):
+        raise ValueError(f"pattern {pattern!r} is not anchored at its end")
+    return pattern[:-1] + END
+
+
 """±10,000 years, the range the Duration JSON mapping allows."""
 
 # RFC 3339 as ProtoJSON prints and json_format parses it: upper-case T and Z, 0-9 fraction digits, a numeric
@@ -24,12 +37,15 @@ _MONTH_DAY = (
 )
 _TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,9})?"
 _OFFSET = r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
-TIMESTAMP_PATTERN: Final = rf"^{_YEAR}-{_MONTH_DAY}T{_TIME}{_OFFSET}$"
+TIMESTAMP_PATTERN: Final = rf"^{_YEAR}-{_MONTH_DAY}T{_TIME}{_OFFSET}{END}"
 
-_DURATION_SECONDS = integer_range_pattern(0, MAX_DURATION_SECONDS - 1).removeprefix("^(?:").removesuffix(")$")
-DURATION_PATTERN: Final = rf"^-?(?:(?:{_DURATION_SECONDS})(?:\.[0-9]{{1,9}})?|{MAX_DURATION_SECONDS}(?:\.0{{1,9}})?)s$"
+_SECONDS_RANGE = integer_range_pattern(0, MAX_DURATION_SECONDS - 1)
+_DURATION_SECONDS = _SECONDS_RANGE.removeprefix("^(?:").removesuffix(")$")
+DURATION_PATTERN: Final = (
+    rf"^-?(?:(?:{_DURATION_SECONDS})(?:\.[0-9]{{1,9}})?|{MAX_DURATION_SECONDS}(?:\.0{{1,9}})?)s{END}"
+)
 
-FIELD_MASK_PATTERN: Final = (
+FIELD_MASK_PATTERN: Final = exact(
     r"^(?:[a-z][A-Za-z0-9]*(?:\.[a-z][A-Za-z0-9]*)*(?:,[a-z][A-Za-z0-9]*(?:\.[a-z][A-Za-z0-9]*)*)*)?$"
 )
 

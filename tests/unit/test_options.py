@@ -12,15 +12,15 @@ import subprocess
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import generate
 import pytest
-from google.protobuf import descriptor, descriptor_pb2, descriptor_pool, message_factory
+from google.protobuf import descriptor, descriptor_pb2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import yc_contracts
+from yc_contracts import Registry
 from yc_contracts._errors import ContractError, YcContractsError
 from yc_contracts._options import (
     FieldRules,
@@ -493,38 +493,21 @@ def test_integer_range_pattern_means_the_same_in_ecmascript() -> None:
 
 
 @pytest.fixture(scope="module")
-def forms_pool(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> descriptor_pool.DescriptorPool:
-    """tests/protos compiled (importing our protos/ for validation.proto) into a pool of its own."""
+def forms_registry(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Registry:
+    """tests/protos compiled (importing our protos/ for validation.proto) into a registry of its own."""
     out = tmp_path_factory.mktemp("forms") / "forms.binpb"
-    generate.compile_descriptor_set(
-        repo_root / "tests" / "protos", out, extra_includes=[repo_root / "protos"], source_info=False
-    )
-    pool = descriptor_pool.DescriptorPool()
-    for file in descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes()).file:
-        pool.Add(file)
-    return pool
-
-
-def _options(pool: descriptor_pool.DescriptorPool, desc: Any) -> dict[str, Any]:
-    """Custom option values of a descriptor of ``pool``, by extension full name (as Registry.options does)."""
-    raw = desc.GetOptions()
-    options_desc = pool.FindMessageTypeByName(raw.DESCRIPTOR.full_name)
-    parsed = message_factory.GetMessageClass(options_desc).FromString(raw.SerializeToString())
-    return {
-        ext.full_name: parsed.Extensions[ext]
-        for ext in pool.FindAllExtensions(options_desc)
-        if parsed.HasExtension(ext)
-    }
+    generate.compile_descriptor_set(repo_root / "tests" / "protos", out, extra_includes=[repo_root / "protos"])
+    return Registry.from_file_descriptor_set(descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes()))
 
 
 @pytest.fixture(scope="module")
-def forms(forms_pool: descriptor_pool.DescriptorPool) -> descriptor.Descriptor:
-    return forms_pool.FindMessageTypeByName(FORMS)
+def forms(forms_registry: Registry) -> descriptor.Descriptor:
+    return forms_registry.message_descriptor(FORMS)
 
 
 @pytest.fixture(scope="module")
-def rules_of(forms_pool: descriptor_pool.DescriptorPool, forms: descriptor.Descriptor) -> Callable[[str], FieldRules]:
-    return lambda name: field_rules(_options(forms_pool, forms.fields_by_name[name]), forms.fields_by_name[name])
+def rules_of(forms_registry: Registry, forms: descriptor.Descriptor) -> Callable[[str], FieldRules]:
+    return lambda name: field_rules(forms_registry.options(forms.fields_by_name[name]), forms.fields_by_name[name])
 
 
 EMPTY = FieldRules()
@@ -611,11 +594,11 @@ def test_field_rules_are_frozen_values(rules_of: Callable[[str], FieldRules]) ->
         rules.required = False  # type: ignore[misc]
 
 
-def test_oneof_exactly_one(forms_pool: descriptor_pool.DescriptorPool, forms: descriptor.Descriptor) -> None:
+def test_oneof_exactly_one(forms_registry: Registry, forms: descriptor.Descriptor) -> None:
     source, optional_choice = forms.oneofs_by_name["source"], forms.oneofs_by_name["optional_choice"]
-    assert _options(forms_pool, source) == {EXACTLY_ONE: True}
-    assert oneof_exactly_one(_options(forms_pool, source)) is True
-    assert oneof_exactly_one(_options(forms_pool, optional_choice)) is False
+    assert forms_registry.options(source) == {EXACTLY_ONE: True}
+    assert oneof_exactly_one(forms_registry.options(source)) is True
+    assert oneof_exactly_one(forms_registry.options(optional_choice)) is False
     assert oneof_exactly_one({EXACTLY_ONE: False}) is False
     with pytest.raises(OptionSyntaxError, match="expected a bool, got str"):
         oneof_exactly_one({EXACTLY_ONE: "true"})
@@ -692,11 +675,9 @@ def test_field_rules_rejects(
     assert str(info.value).startswith(f"{FORMS}.{name}: option ({option}) = ")
 
 
-def test_field_rules_error_shows_the_map_key_spec(
-    forms_pool: descriptor_pool.DescriptorPool, forms: descriptor.Descriptor
-) -> None:
+def test_field_rules_error_shows_the_map_key_spec(forms_registry: Registry, forms: descriptor.Descriptor) -> None:
     field = forms.fields_by_name["map_key_labels"]
-    spec = _options(forms_pool, field)[MAP_KEY]
+    spec = forms_registry.options(field)[MAP_KEY]
     with pytest.raises(OptionSyntaxError) as info:
         field_rules({MAP_KEY: spec}, forms.fields_by_name["length_le"])
     assert "option (yandex.cloud.map_key) = \"{pattern: '[a-z][-_0-9a-z]*', length: '1-63'}\"" in str(info.value)
