@@ -311,12 +311,17 @@ class SchemaGenerator:
                 "propertyNames": self._map_key_schema(key_field, opts),
                 "additionalProperties": value,
             }
-            schema.update(_count_bounds(opts.size, "minProperties", "maxProperties", field))
+            if opts.size is not None:
+                schema["allOf"] = [_annotated("option.size", _count_bounds(opts.size, "minProperties", "maxProperties"))]
         elif field.is_repeated:
             schema = {"type": "array", "items": value}
-            schema.update(_count_bounds(opts.size, "minItems", "maxItems", field))
+            checks = []
+            if opts.size is not None:
+                checks.append(_annotated("option.size", _count_bounds(opts.size, "minItems", "maxItems")))
             if opts.unique:
-                schema["uniqueItems"] = True
+                checks.append(_annotated("option.unique", {"uniqueItems": True}))
+            if checks:
+                schema["allOf"] = checks
         else:
             schema = value
         out = _nullable(schema)
@@ -602,20 +607,18 @@ def _length_schema(intervals: Iterable[Interval], field: descriptor.FieldDescrip
     return forms[0] if len(forms) == 1 else {"anyOf": forms}
 
 
-def _count_bounds(
-    intervals: tuple[Interval, ...] | None, low: str, high: str, field: descriptor.FieldDescriptor
-) -> dict[str, Any]:
-    if intervals is None:
-        return {}
-    if len(intervals) != 1:
-        return {"anyOf": [_count_bounds((iv,), low, high, field) for iv in intervals]}
-    lo, hi = intervals[0].integer_bounds()
-    out: dict[str, Any] = {"x-rule": "option.size"}
-    if lo is not None and lo > 0:
-        out[low] = lo
-    if hi is not None:
-        out[high] = hi
-    return out
+def _count_bounds(intervals: tuple[Interval, ...], low: str, high: str) -> dict[str, Any]:
+    """Item or property counts within any of ``intervals``."""
+    forms = []
+    for iv in intervals:
+        lo, hi = iv.integer_bounds()
+        form: dict[str, Any] = {}
+        if lo is not None and lo > 0:
+            form[low] = lo
+        if hi is not None:
+            form[high] = hi
+        forms.append(form)
+    return forms[0] if len(forms) == 1 else {"anyOf": forms}
 
 
 def _decoded_size(iv: Interval) -> dict[str, Any]:
