@@ -195,6 +195,33 @@ def generate_schemas(out: Path) -> None:
 
 
 TYPE_RULES = [
+    *[
+        (f"type.{kind}", "error", f"The value is not a valid ProtoJSON {what}.")
+        for kind, what in (
+            ("int32", "int32/sint32/sfixed32 (integer or decimal string, 32-bit range)"),
+            ("uint32", "uint32/fixed32 (integer or decimal string, 0 to 2^32-1)"),
+            ("int64", "int64/sint64/sfixed64 (integer or decimal string, 64-bit range)"),
+            ("uint64", "uint64/fixed64 (integer or decimal string, 0 to 2^64-1)"),
+            ("float", "float (number within float32 range, numeric string, NaN/Infinity/-Infinity)"),
+            ("double", "double (number, numeric string, NaN/Infinity/-Infinity)"),
+            ("bool", "bool (true or false)"),
+            ("string", "string"),
+            ("bytes", "bytes (base64, standard or URL-safe alphabet, padding optional)"),
+            ("enum", "enum value (a value name, or the number of a defined value)"),
+            ("message", "message (a JSON object)"),
+            ("repeated", "repeated field (a JSON array without null items)"),
+            ("map", "map field (a JSON object)"),
+            ("timestamp", "Timestamp (RFC 3339, e.g. 2026-11-20T10:00:00Z)"),
+            ("duration", "Duration (seconds with an s suffix, e.g. 1.5s)"),
+            ("field_mask", "FieldMask (comma-separated lowerCamelCase paths)"),
+            ("struct", "Struct (a JSON object)"),
+            ("list_value", "ListValue (a JSON array)"),
+            ("value", "Value (any JSON value)"),
+            ("empty", "Empty (an empty object)"),
+            ("any", "Any (an object with an @type)"),
+        )
+    ],
+    ("json.unknown_field", "error", "An object has a key that is not a field of its message."),
     ("json.duplicate_field", "error", "A field is given under both its JSON name and its proto name."),
     ("oneof.at_most_one", "error", "More than one member of a oneof is set (null counts as not set)."),
     ("oneof.exactly_one", "error", "A oneof with (yandex.cloud.exactly_one) has no member set, or several."),

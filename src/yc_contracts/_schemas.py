@@ -59,6 +59,24 @@ _INT_RANGES: Final = {
     _FD.TYPE_UINT64: (0, 2**64 - 1),
     _FD.TYPE_FIXED64: (0, 2**64 - 1),
 }
+_TYPE_RULES: Final = {
+    _FD.TYPE_DOUBLE: "type.double",
+    _FD.TYPE_FLOAT: "type.float",
+    _FD.TYPE_INT64: "type.int64",
+    _FD.TYPE_SINT64: "type.int64",
+    _FD.TYPE_SFIXED64: "type.int64",
+    _FD.TYPE_UINT64: "type.uint64",
+    _FD.TYPE_FIXED64: "type.uint64",
+    _FD.TYPE_INT32: "type.int32",
+    _FD.TYPE_SINT32: "type.int32",
+    _FD.TYPE_SFIXED32: "type.int32",
+    _FD.TYPE_UINT32: "type.uint32",
+    _FD.TYPE_FIXED32: "type.uint32",
+    _FD.TYPE_BOOL: "type.bool",
+    _FD.TYPE_STRING: "type.string",
+    _FD.TYPE_BYTES: "type.bytes",
+    _FD.TYPE_ENUM: "type.enum",
+}
 _SCALAR_NAMES: Final = {
     "double": _FD.TYPE_DOUBLE,
     "float": _FD.TYPE_FLOAT,
@@ -203,6 +221,7 @@ class SchemaGenerator:
             "$id": schema_id(ANY_KEY),
             "title": ANY_KEY,
             "description": "A message of any known type, named by the @type URL (type.googleapis.com/<full name>).",
+            "x-rule": "type.any",
             "type": "object",
             "required": ["@type"],
             "properties": {"@type": {"x-rule": "any.type_url", "enum": list(cases)}},
@@ -283,7 +302,12 @@ class SchemaGenerator:
             else:
                 checks.append(_annotated("oneof.at_most_one", _at_most_one(members)))
         checks += [self._rule_schema(desc, rule) for rule in rules]
-        schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
+        schema: dict[str, Any] = {
+            "x-rule": "type.message",
+            "type": "object",
+            "properties": properties,
+            "additionalProperties": False,
+        }
         if type_url is not None:
             schema["required"] = ["@type"]
         if checks:
@@ -307,6 +331,7 @@ class SchemaGenerator:
         if is_map(field):
             key_field = message_of(field).fields_by_name["key"]
             schema = {
+                "x-rule": "type.map",
                 "type": "object",
                 "propertyNames": self._map_key_schema(key_field, opts),
                 "additionalProperties": value,
@@ -314,7 +339,7 @@ class SchemaGenerator:
             if opts.size is not None:
                 schema["allOf"] = [_annotated("option.size", _count_bounds(opts.size, "minProperties", "maxProperties"))]
         elif field.is_repeated:
-            schema = {"type": "array", "items": value}
+            schema = {"x-rule": "type.repeated", "type": "array", "items": value}
             checks = []
             if opts.size is not None:
                 checks.append(_annotated("option.size", _count_bounds(opts.size, "minItems", "maxItems")))
@@ -346,7 +371,7 @@ class SchemaGenerator:
         spec = opts.map_key
         if spec is not None:
             if spec.length is not None:
-                schema = {"allOf": [schema, _length_schema(spec.length, key)]}
+                schema = {"allOf": [schema, _length_schema(spec.length)]}
             if spec.pattern:
                 schema = {"allOf": [schema, {"pattern": _anchor(spec.pattern)}]}
             if spec.value is not None:
@@ -360,7 +385,7 @@ class SchemaGenerator:
     def _message_value(self, message: descriptor.Descriptor) -> dict[str, Any]:
         name = message.full_name
         if name in _wkt.SCHEMAS:
-            return dict(_wkt.SCHEMAS[name])
+            return _annotated(_wkt.TYPE_RULES[name], _wkt.SCHEMAS[name])
         if name in _wkt.WRAPPERS:
             return self._scalar_schema(_SCALAR_NAMES[_wkt.WRAPPERS[name]], None)
         if name == ANY_KEY:
@@ -377,49 +402,43 @@ class SchemaGenerator:
             return schema
         if field.type == _FD.TYPE_ENUM:
             values = list(enum_of(field).values)
+            schema = _annotated("type.enum", {"enum": [v.name for v in values] + [v.number for v in values]})
             if opts.value is not None:
                 allowed = [v for v in values if any(iv.contains(Decimal(v.number)) for iv in opts.value)]
-                return _annotated("option.value", {"enum": [v.name for v in allowed] + [v.number for v in allowed]})
-            return {"enum": [v.name for v in values] + [v.number for v in values]}
+                only = _annotated("option.value", {"enum": [v.name for v in allowed] + [v.number for v in allowed]})
+                schema = {"allOf": [schema, only]}
+            return schema
         schema = self._scalar_schema(field.type, opts)
         if opts.pattern and field.type == _FD.TYPE_STRING:
             schema = {"allOf": [schema, _annotated("option.pattern", {"pattern": _anchor(opts.pattern)})]}
         return schema
 
     def _scalar_schema(self, ftype: int, opts: FieldRules | None) -> dict[str, Any]:
-        if ftype == _FD.TYPE_BOOL:
-            return {"type": "boolean"}
-        if ftype == _FD.TYPE_STRING:
-            schema: dict[str, Any] = {"type": "string"}
-            if opts is not None and opts.length is not None:
-                schema = {"allOf": [schema, _annotated("option.length", _length_schema(opts.length, None))]}
-            if opts is not None and opts.bytes is not None:
-                # A code point takes at least one UTF-8 byte, so this bound is necessary; the validators check
-                # the byte length itself, which JSON Schema cannot count.
-                hi = max((iv.integer_bounds()[1] for iv in opts.bytes), default=None, key=lambda x: x or 0)
-                if hi is not None:
-                    schema = {"allOf": [schema, _annotated("option.bytes", {"maxLength": hi})]}
-            return schema
-        if ftype == _FD.TYPE_BYTES:
-            schema = {"type": "string", "contentEncoding": "base64", "pattern": BASE64_PATTERN}
-            # On bytes, both length and bytes count decoded bytes.
-            for option, bounds in (("option.length", opts and opts.length), ("option.bytes", opts and opts.bytes)):
-                if bounds:
-                    schema = {"allOf": [schema, _annotated(option, {"anyOf": [_decoded_size(iv) for iv in bounds]})]}
-            return schema
-        if ftype in _INT_RANGES:
-            lo, hi = _INT_RANGES[ftype]
-            intervals = opts.value if opts is not None and opts.value is not None else None
-            if intervals is None:
-                return {"anyOf": _int_forms(lo, hi)}
-            forms = [form for iv in intervals for form in _int_forms(*_clip(iv, lo, hi))]
-            return _annotated("option.value", {"anyOf": forms})
-        if _is_float(ftype):
-            limit = FLOAT_MAX if ftype == _FD.TYPE_FLOAT else DOUBLE_MAX
-            if opts is not None and opts.value is not None:
-                return _annotated("option.value", {"anyOf": [_float_interval(iv, limit) for iv in opts.value]})
-            return {"anyOf": _float_forms(ftype)}
-        raise AssertionError(f"unhandled scalar type {ftype}")  # pragma: no cover
+        """The type schema of a scalar (annotated ``type.<kind>``) and, after it, each option's constraint."""
+        checks: list[dict[str, Any]] = [_annotated(_TYPE_RULES[ftype], _scalar_type(ftype))]
+        if opts is not None:
+            if ftype == _FD.TYPE_STRING:
+                if opts.length is not None:
+                    checks.append(_annotated("option.length", _length_schema(opts.length)))
+                if opts.bytes is not None:
+                    # A code point takes at least one UTF-8 byte, so this bound is necessary; the validators
+                    # check the byte length itself, which JSON Schema cannot count.
+                    highs = [hi for iv in opts.bytes if (hi := iv.integer_bounds()[1]) is not None]
+                    if len(highs) == len(opts.bytes):
+                        checks.append(_annotated("option.bytes", {"maxLength": max(highs)}))
+            elif ftype == _FD.TYPE_BYTES:
+                # On bytes, both length and bytes count decoded bytes.
+                for option, bounds in (("option.length", opts.length), ("option.bytes", opts.bytes)):
+                    if bounds:
+                        checks.append(_annotated(option, {"anyOf": [_decoded_size(iv) for iv in bounds]}))
+            elif ftype in _INT_RANGES and opts.value is not None:
+                lo, hi = _INT_RANGES[ftype]
+                forms = [form for iv in opts.value for form in _int_forms(*_clip(iv, lo, hi))]
+                checks.append(_annotated("option.value", {"anyOf": forms}))
+            elif _is_float(ftype) and opts.value is not None:
+                limit = FLOAT_MAX if ftype == _FD.TYPE_FLOAT else DOUBLE_MAX
+                checks.append(_annotated("option.value", {"anyOf": [_float_interval(iv, limit) for iv in opts.value]}))
+        return checks[0] if len(checks) == 1 else {"allOf": checks}
 
     # ----------------------------------------------------------------------------------------- rules
 
@@ -539,6 +558,21 @@ def _clip(iv: Interval, lo: int, hi: int) -> tuple[int, int]:
     return (lo if a is None else max(lo, a)), (hi if b is None else min(hi, b))
 
 
+def _scalar_type(ftype: int) -> dict[str, Any]:
+    """What ProtoJSON accepts for a scalar type, before any option."""
+    if ftype == _FD.TYPE_BOOL:
+        return {"type": "boolean"}
+    if ftype == _FD.TYPE_STRING:
+        return {"type": "string"}
+    if ftype == _FD.TYPE_BYTES:
+        return {"type": "string", "contentEncoding": "base64", "pattern": BASE64_PATTERN}
+    if ftype in _INT_RANGES:
+        return {"anyOf": _int_forms(*_INT_RANGES[ftype])}
+    if _is_float(ftype):
+        return {"anyOf": _float_forms(ftype)}
+    raise AssertionError(f"unhandled scalar type {ftype}")  # pragma: no cover
+
+
 def _int_forms(lo: int, hi: int) -> list[dict[str, Any]]:
     if lo > hi:
         return [{"not": {}}]
@@ -594,7 +628,7 @@ def _range_schema(field: descriptor.FieldDescriptor, bounds: Mapping[str, Any]) 
     return _float_interval(iv, FLOAT_MAX if field.type == _FD.TYPE_FLOAT else DOUBLE_MAX)
 
 
-def _length_schema(intervals: Iterable[Interval], field: descriptor.FieldDescriptor | None) -> dict[str, Any]:
+def _length_schema(intervals: Iterable[Interval]) -> dict[str, Any]:
     forms = []
     for iv in intervals:
         lo, hi = iv.integer_bounds()

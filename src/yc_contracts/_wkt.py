@@ -62,6 +62,17 @@ SCHEMAS: Final[dict[str, dict[str, Any]]] = {
     "google.protobuf.Empty": {"type": "object", "maxProperties": 0},
 }
 
+# The rule id a value of each type fails when it is not spelled as its JSON form.
+TYPE_RULES: Final = {
+    "google.protobuf.Timestamp": "type.timestamp",
+    "google.protobuf.Duration": "type.duration",
+    "google.protobuf.FieldMask": "type.field_mask",
+    "google.protobuf.Struct": "type.struct",
+    "google.protobuf.ListValue": "type.list_value",
+    "google.protobuf.Value": "type.value",
+    "google.protobuf.Empty": "type.empty",
+}
+
 WRAPPERS: Final = {
     "google.protobuf.DoubleValue": "double",
     "google.protobuf.FloatValue": "float",

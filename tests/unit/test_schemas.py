@@ -65,7 +65,9 @@ def test_openapi_is_valid() -> None:
             "name": "operationId",
             "in": "query",
             "required": True,
-            "schema": {"allOf": [{"type": "string"}, {"x-rule": "option.length", "maxLength": 50}]},
+            "schema": {
+                "allOf": [{"x-rule": "type.string", "type": "string"}, {"x-rule": "option.length", "maxLength": 50}]
+            },
         }
     ]
     assert "application/x-ndjson" in get_recognition["responses"]["200"]["content"]
