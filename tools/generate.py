@@ -241,7 +241,7 @@ def generate_rules_doc(out: Path) -> None:
     """docs/rules.md: every rule id, from the option vocabulary and the rules data files."""
     sys.path.insert(0, str(ROOT / "src"))
     from yc_contracts._registry import default_registry
-    from yc_contracts._rules import load_rules
+    from yc_contracts._rules import default_limits, load_rules
 
     rules = load_rules(default_registry())
     lines = [
@@ -270,6 +270,19 @@ def generate_rules_doc(out: Path) -> None:
     for default in rules.defaults:
         where = ".".join([default.message, *default.path, default.field])
         lines.append(f"| `{where}` | `{json.dumps(default.value)}` | {default.source} |")
+    lines += [
+        "",
+        "## Limits",
+        "",
+        "Rules refer to these by name (`$name` in the rules files); `validate(..., limits={name: value})`",
+        "overrides them.",
+        "",
+        "| limit | value | unit | what the documentation says | source |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for limit in default_limits().values():
+        value = ", ".join(map(str, limit.value)) if isinstance(limit.value, tuple) else f"{limit.value:,}"
+        lines.append(f"| `{limit.name}` | {value} | {limit.unit} | {limit.summary} | {limit.source} |")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
         Service,
     )
     from yc_contracts._schema_store import openapi, schema_for, schema_registry
+    from yc_contracts._validator import check, iter_violations, validate
+    from yc_contracts._violations import ValidationError, Violation
 
     registry: Registry
 
@@ -45,12 +47,17 @@ __all__ = [
     "Route",
     "Service",
     "UnknownNameError",
+    "ValidationError",
+    "Violation",
     "YcContractsError",
     "__version__",
+    "check",
+    "iter_violations",
     "openapi",
     "registry",
     "schema_for",
     "schema_registry",
+    "validate",
 ]
 
 _LAZY = {
@@ -64,6 +71,11 @@ _LAZY = {
     "openapi": "yc_contracts._schema_store",
     "schema_for": "yc_contracts._schema_store",
     "schema_registry": "yc_contracts._schema_store",
+    "check": "yc_contracts._validator",
+    "iter_violations": "yc_contracts._validator",
+    "validate": "yc_contracts._validator",
+    "ValidationError": "yc_contracts._violations",
+    "Violation": "yc_contracts._violations",
 }
 
 

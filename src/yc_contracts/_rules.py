@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from google.protobuf import descriptor
 
 from yc_contracts._descriptors import enum_of
-from yc_contracts._errors import ContractError
+from yc_contracts._errors import ContractError, UnknownNameError
 
 if TYPE_CHECKING:
     from yc_contracts._registry import Registry
@@ -108,6 +108,76 @@ class Default:
 
 
 @dataclass(frozen=True)
+class Limit:
+    """A documented limit of a service (``rules/limits.toml``)."""
+
+    name: str
+    value: int | tuple[int, ...]
+    unit: str
+    source: str
+    summary: str
+
+
+def default_limits() -> dict[str, Limit]:
+    """Every documented limit, by name (``"ocr.max_file_bytes"``, …), with its documented value.
+
+    Raises:
+        ContractError: ``rules/limits.toml`` is malformed.
+    """
+    text = importlib.resources.files("yc_contracts.rules").joinpath("limits.toml").read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ContractError(f"rules/limits.toml: {e}") from e
+    found: dict[str, Limit] = {}
+
+    def walk(table: Mapping[str, Any], prefix: str) -> None:
+        if "value" in table:
+            value = table["value"]
+            found[prefix] = Limit(
+                prefix,
+                tuple(value) if isinstance(value, list) else value,
+                table["unit"],
+                table["source"],
+                table["summary"],
+            )
+            return
+        for key, sub in table.items():
+            walk(sub, f"{prefix}.{key}" if prefix else key)
+
+    walk(data, "")
+    return found
+
+
+def resolve_limits(overrides: Mapping[str, Any] | None) -> dict[str, int | tuple[int, ...]]:
+    """The documented limits with ``overrides`` applied, as ``{name: value}``.
+
+    Raises:
+        UnknownNameError: an override names no limit (the error lists close names).
+        TypeError: an override's value is not of the limit's kind (a non-negative integer, or a list of them).
+    """
+    limits = default_limits()
+    values: dict[str, int | tuple[int, ...]] = {name: limit.value for name, limit in limits.items()}
+    for name, value in (overrides or {}).items():
+        if name not in limits:
+            raise UnknownNameError("limit", name, limits)
+        expected = limits[name].value
+        if isinstance(expected, tuple):
+            if not isinstance(value, (list, tuple)) or not all(_is_count(v) for v in value):
+                raise TypeError(f"limit {name!r} is a list of non-negative integers, got {value!r}")
+            values[name] = tuple(value)
+        else:
+            if not _is_count(value):
+                raise TypeError(f"limit {name!r} is a non-negative integer, got {value!r}")
+            values[name] = value
+    return values
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+@dataclass(frozen=True)
 class RuleSet:
     """Every rule and default, in file order (files sorted by name)."""
 
@@ -130,18 +200,26 @@ class RuleSet:
         return tuple(r for r in self.rules if r.message == message)
 
 
-def load_rules(registry: Registry, files: Mapping[str, str] | None = None) -> RuleSet:
+def load_rules(
+    registry: Registry, files: Mapping[str, str] | None = None, limits: Mapping[str, Any] | None = None
+) -> RuleSet:
     """Read and check the rules files (the package's own ``rules/*.toml`` unless ``files`` maps names to text).
 
+    A constraint written as ``"$<limit name>"`` takes that limit's value, from ``limits`` (overrides) or
+    ``rules/limits.toml``.
+
     Raises:
-        ContractError: a file is not valid TOML or a rule does not fit the descriptors.
+        ContractError: a file is not valid TOML, a rule does not fit the descriptors or names no limit.
+        UnknownNameError: an override in ``limits`` names no limit.
+        TypeError: an override's value is not of the limit's kind.
     """
+    values = resolve_limits(limits)
     if files is None:
         folder = importlib.resources.files("yc_contracts.rules")
         files = {
             entry.name: entry.read_text(encoding="utf-8")
             for entry in sorted(folder.iterdir(), key=lambda e: e.name)
-            if entry.name.endswith(".toml")
+            if entry.name.endswith(".toml") and entry.name != "limits.toml"
         }
     rules: list[Rule] = []
     defaults: list[Default] = []
@@ -151,7 +229,7 @@ def load_rules(registry: Registry, files: Mapping[str, str] | None = None) -> Ru
         except tomllib.TOMLDecodeError as e:
             raise ContractError(f"rules/{name}: {e}") from e
         for i, raw in enumerate(data.get("rules", [])):
-            rules.append(_rule(registry, raw, f"rules/{name} rule #{i + 1}"))
+            rules.append(_rule(registry, raw, f"rules/{name} rule #{i + 1}", values))
         for i, raw in enumerate(data.get("defaults", [])):
             defaults.append(_default(registry, raw, f"rules/{name} default #{i + 1}"))
     seen: set[str] = set()
@@ -162,7 +240,7 @@ def load_rules(registry: Registry, files: Mapping[str, str] | None = None) -> Ru
     return RuleSet(tuple(rules), tuple(defaults))
 
 
-def _rule(registry: Registry, raw: Mapping[str, Any], where: str) -> Rule:
+def _rule(registry: Registry, raw: Mapping[str, Any], where: str, limits: Mapping[str, Any]) -> Rule:
     unknown = set(raw) - _RULE_KEYS
     if unknown:
         raise ContractError(f"{where}: unknown keys {sorted(unknown)}")
@@ -179,6 +257,11 @@ def _rule(registry: Registry, raw: Mapping[str, Any], where: str) -> Rule:
     if not isinstance(check, Mapping) or len(check) != 1:
         raise ContractError(f"{where}: check must have exactly one constraint")
     ((kind, argument),) = check.items()
+    if isinstance(argument, str) and argument.startswith("$"):
+        if argument[1:] not in limits:
+            raise ContractError(f"{where}: no limit named {argument[1:]!r} in rules/limits.toml")
+        value = limits[argument[1:]]
+        argument = list(value) if isinstance(value, tuple) else value
     path = tuple(raw.get("path", ()))
     field_name = raw.get("field")
     target = _walk(registry, message, path, where)

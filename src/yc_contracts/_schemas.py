@@ -288,7 +288,7 @@ class SchemaGenerator:
             if len(_spellings(field)) == 2:
                 checks.append(_annotated("json.duplicate_field", {"not": {"required": list(_spellings(field))}}))
             if self._field_rules(field).required:
-                checks.append(_annotated("option.required", _required(field)))
+                checks.append({**_annotated("option.required", _required(field)), "x-field": list(_spellings(field))})
         rules = [r for r in self._rules.anchored_at(desc.full_name) if r.severity == "error"]
         covered = {frozenset(r.argument) for r in rules if r.is_object_check and not r.path and r.when is None}
         for oneof in desc.oneofs:
@@ -297,10 +297,11 @@ class SchemaGenerator:
                 continue
             if frozenset(f.name for f in members) in covered:
                 continue
+            names = {"x-members": [f.json_name for f in members]}
             if oneof_exactly_one(self._reg.options(oneof)):
-                checks.append(_annotated("oneof.exactly_one", _exactly_one(members)))
+                checks.append(_annotated("oneof.exactly_one", {**names, **_exactly_one(members)}))
             else:
-                checks.append(_annotated("oneof.at_most_one", _at_most_one(members)))
+                checks.append(_annotated("oneof.at_most_one", {**names, **_at_most_one(members)}))
         checks += [self._rule_schema(desc, rule) for rule in rules]
         schema: dict[str, Any] = {
             "x-rule": "type.message",
@@ -337,7 +338,9 @@ class SchemaGenerator:
                 "additionalProperties": value,
             }
             if opts.size is not None:
-                schema["allOf"] = [_annotated("option.size", _count_bounds(opts.size, "minProperties", "maxProperties"))]
+                schema["allOf"] = [
+                    _annotated("option.size", _count_bounds(opts.size, "minProperties", "maxProperties"))
+                ]
         elif field.is_repeated:
             schema = {"x-rule": "type.repeated", "type": "array", "items": value}
             checks = []
@@ -453,11 +456,15 @@ class SchemaGenerator:
         if rule.is_object_check:
             members = [desc.fields_by_name[n] for n in rule.argument]
             inner = _exactly_one(members) if rule.kind == "exactly_one" else _at_most_one(members)
+            inner = {"x-rule": rule.id, "x-members": [f.json_name for f in members], **inner}
         else:
             field = desc.fields_by_name[rule.field or ""]
             inner = self._field_rule(field, rule)
         if rule.when is not None:
             inner = {"if": _condition(desc, rule.when), "then": inner}
+        if rule.kind in ("required", "forbidden"):
+            # These fail at the object; x-field names the field the violation is about.
+            inner = {"x-rule": rule.id, "x-field": list(_spellings(desc.fields_by_name[rule.field or ""])), **inner}
         # Walk back out to the anchor. A required field needs every object on its path to be present too; any
         # other check applies only where the path's objects are given.
         for step in reversed(steps):
@@ -656,7 +663,11 @@ def _count_bounds(intervals: tuple[Interval, ...], low: str, high: str) -> dict[
 
 
 def _decoded_size(iv: Interval) -> dict[str, Any]:
-    """Base64 text whose decoded length is within ``iv`` (padding may or may not be present)."""
+    """Base64 text whose decoded length is within ``iv`` (padding may or may not be present).
+
+    Marked ``x-decoded-size`` so that the validators, which check base64 text in one pass of their own, can
+    tell these subschemas apart.
+    """
     lo, hi = iv.integer_bounds()
 
     def chars(n: int) -> int:
@@ -671,7 +682,7 @@ def _decoded_size(iv: Interval) -> dict[str, Any]:
         if lo is not None and lo > 0:
             form["minLength"] = math.ceil(4 * lo / 3) + pad
         forms.append(form)
-    return {"anyOf": forms}
+    return {"x-decoded-size": True, "anyOf": forms}
 
 
 def _comments(registry: Registry) -> dict[str, str]:

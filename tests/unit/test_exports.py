@@ -20,12 +20,17 @@ EXPECTED = {
     "Route",
     "Service",
     "UnknownNameError",
+    "ValidationError",
+    "Violation",
     "YcContractsError",
     "__version__",
+    "check",
+    "iter_violations",
     "openapi",
     "registry",
     "schema_for",
     "schema_registry",
+    "validate",
 }
 
 

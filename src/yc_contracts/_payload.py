@@ -1,0 +1,199 @@
+"""Turning what a caller hands us into JSON values, and reporting what is not JSON at all.
+
+A payload may be JSON text (``str``), encoded JSON (``bytes``-like, UTF-8), or Python objects as ``json.loads``
+would make them. Problems that are not about the contract — invalid UTF-8, broken JSON, duplicate keys,
+``NaN``/``Infinity`` literals, nesting beyond :data:`MAX_DEPTH`, values JSON has no spelling for — become
+violations (``json.*``), never exceptions.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import orjson
+
+from yc_contracts._violations import Violation, pointer
+
+MAX_DEPTH: Final = 254
+"""Deepest nesting of arrays and objects accepted (the payload itself is level 1)."""
+
+
+@dataclass
+class Loaded:
+    """A payload as JSON values, or why it could not be read (``value`` is then ``None``)."""
+
+    value: Any
+    violations: list[Violation] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+class _DuplicateKeyError(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKeyError(key)
+        out[key] = value
+    return out
+
+
+def _constant(name: str) -> Any:
+    raise ValueError(f"the literal {name} is not JSON")
+
+
+def _line_col(text: str, pos: int) -> tuple[int, int]:
+    line = text.count("\n", 0, pos) + 1
+    return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
+def load_text(data: str | bytes | bytearray | memoryview) -> Loaded:
+    """Parse JSON text strictly: UTF-8 only, no duplicate keys, no ``NaN``/``Infinity``, bounded nesting."""
+    if not isinstance(data, str):
+        raw = bytes(data)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            return Loaded(
+                None,
+                [
+                    Violation(
+                        "",
+                        "json.invalid_utf8",
+                        f"the payload is not UTF-8: byte {e.start} "
+                        f"(0x{raw[e.start]:02x}) cannot start or continue a character",
+                    )
+                ],
+            )
+        if text.startswith("\ufeff"):
+            text = text[1:]
+    else:
+        text = data
+    try:
+        value = json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant)
+    except _DuplicateKeyError as e:
+        return Loaded(
+            None,
+            [
+                Violation(
+                    "",
+                    "json.duplicate_key",
+                    f"an object has the key {e.key!r} twice; JSON objects must not repeat keys",
+                )
+            ],
+        )
+    except json.JSONDecodeError as e:
+        return Loaded(
+            None,
+            [Violation("", "json.invalid", f"the payload is not JSON: {e.msg} at line {e.lineno}, column {e.colno}")],
+        )
+    except ValueError as e:  # parse_constant: NaN, Infinity, -Infinity
+        return Loaded(
+            None,
+            [
+                Violation(
+                    "",
+                    "json.nan",
+                    f'{e}; write the special float values as the strings "NaN", "Infinity" and "-Infinity"',
+                )
+            ],
+        )
+    except RecursionError:
+        return Loaded(None, [Violation("", "json.too_deep", f"the payload nests deeper than {MAX_DEPTH} levels")])
+    return Loaded(value)
+
+
+def fast_check(value: Any) -> bool:
+    """Whether ``value`` is certainly plain JSON that :func:`scan` would find nothing wrong with.
+
+    ``orjson`` serializes in C and refuses exactly the awkward cases (nesting beyond 254 levels, lone
+    surrogates, integers beyond 64 bits, non-JSON types); NaN it would print as null, so floats are the one
+    thing it cannot vouch for, and :func:`scan` runs whenever the output shows a null that may be a NaN.
+    """
+    try:
+        text = orjson.dumps(value)
+    except TypeError:
+        return False
+    return b"null" not in text or not _has_nan(value)
+
+
+def _has_nan(value: Any) -> bool:
+    return any(isinstance(v, float) and not math.isfinite(v) for v, _ in _walk(value))
+
+
+def _walk(value: Any) -> Iterator[tuple[Any, list[Any]]]:
+    """Every value with its path, iteratively (no recursion, whatever the depth)."""
+    stack: list[tuple[Any, list[Any]]] = [(value, [])]
+    while stack:
+        current, path = stack.pop()
+        yield current, path
+        if isinstance(current, dict):
+            stack.extend((v, [*path, k]) for k, v in reversed(list(current.items())))
+        elif isinstance(current, list):
+            stack.extend((v, [*path, i]) for i, v in reversed(list(enumerate(current))))
+
+
+def scan(value: Any) -> list[Violation]:
+    """Find what is not plain JSON in Python objects: the slow path behind :func:`fast_check`.
+
+    Reports non-string keys, types JSON has no spelling for, ``NaN``/``Infinity``, lone surrogates and nesting
+    beyond :data:`MAX_DEPTH`. Iterative, so any depth is safe; it stops descending below the depth limit.
+    """
+    found: list[Violation] = []
+    stack: list[tuple[Any, list[Any], int]] = [(value, [], 1)]
+    while stack:
+        current, path, depth = stack.pop()
+        where = pointer(path)
+        if isinstance(current, (dict, list)) and depth > MAX_DEPTH:
+            found.append(Violation(where, "json.too_deep", f"the payload nests deeper than {MAX_DEPTH} levels here"))
+            continue
+        if isinstance(current, dict):
+            for key, item in reversed(list(current.items())):
+                if not isinstance(key, str):
+                    found.append(Violation(where, "json.type", f"found the object key {key!r}; JSON keys are strings"))
+                    continue
+                if _has_surrogate(key):
+                    found.append(Violation(where, "json.surrogate", f"the key {key!r} has a lone UTF-16 surrogate"))
+                stack.append((item, [*path, key], depth + 1))
+        elif isinstance(current, (list, tuple)):
+            for i, item in reversed(list(enumerate(current))):
+                stack.append((item, [*path, i], depth + 1))
+        elif isinstance(current, float):
+            if not math.isfinite(current):
+                found.append(
+                    Violation(
+                        where,
+                        "json.nan",
+                        f"found the float {current!r}, which JSON cannot spell; "
+                        'write "NaN", "Infinity" or "-Infinity" as strings',
+                    )
+                )
+        elif isinstance(current, str):
+            if _has_surrogate(current):
+                found.append(
+                    Violation(
+                        where, "json.surrogate", "the string has a lone UTF-16 surrogate, which UTF-8 cannot encode"
+                    )
+                )
+        elif current is not None and not isinstance(current, (bool, int)):
+            found.append(Violation(where, "json.type", f"found a {type(current).__name__}, which is not a JSON value"))
+    return sorted(found, key=lambda v: v.path)
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
