@@ -221,6 +221,13 @@ TYPE_RULES = [
             ("any", "Any (an object with an @type)"),
         )
     ],
+    ("json.invalid", "error", "The payload text is not JSON (the message gives line and column)."),
+    ("json.invalid_utf8", "error", "The payload bytes are not UTF-8."),
+    ("json.duplicate_key", "error", "A JSON object repeats a key."),
+    ("json.nan", "error", 'NaN or Infinity given as a JSON number (write the strings "NaN", "Infinity").'),
+    ("json.too_deep", "error", "Arrays and objects nest deeper than 254 levels."),
+    ("json.type", "error", "A Python value JSON has no spelling for (a set, bytes, a non-string key...)."),
+    ("json.surrogate", "error", "A string holds a lone UTF-16 surrogate, which UTF-8 cannot encode."),
     ("json.unknown_field", "error", "An object has a key that is not a field of its message."),
     ("json.duplicate_field", "error", "A field is given under both its JSON name and its proto name."),
     ("oneof.at_most_one", "error", "More than one member of a oneof is set (null counts as not set)."),
@@ -234,6 +241,12 @@ TYPE_RULES = [
     ("option.pattern", "error", "(yandex.cloud.pattern): the whole value must match the pattern."),
     ("option.bytes", "error", "(yandex.cloud.bytes): size in bytes (UTF-8 for strings, decoded for bytes)."),
     ("option.map_key", "error", "(yandex.cloud.map_key): a map key breaks its value/pattern/length bound."),
+    ("content.unsupported_format", "error", "OCR content is not a JPEG, PNG, WEBP or PDF file."),
+    ("content.format_mismatch", "error", "The content's format differs from the declared mimeType or audio format."),
+    ("content.unreadable", "error", "An image, PDF or WAV header is truncated or damaged."),
+    ("content.too_many_pixels", "error", "An image has more pixels (width x height) than `ocr.max_pixels`."),
+    ("content.too_many_pages", "error", "A PDF has more pages than `ocr.max_pdf_pages`."),
+    ("content.lpcm_partial_frame", "warning", "LPCM content is not a whole number of 16-bit frames."),
 ]
 
 

@@ -8,6 +8,7 @@ validators work from these.
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import re
 import tomllib
@@ -118,12 +119,21 @@ class Limit:
     summary: str
 
 
+@functools.cache
+def _limits_file() -> dict[str, Limit]:
+    return _read_limits()
+
+
 def default_limits() -> dict[str, Limit]:
     """Every documented limit, by name (``"ocr.max_file_bytes"``, …), with its documented value.
 
     Raises:
         ContractError: ``rules/limits.toml`` is malformed.
     """
+    return dict(_limits_file())
+
+
+def _read_limits() -> dict[str, Limit]:
     text = importlib.resources.files("yc_contracts.rules").joinpath("limits.toml").read_text(encoding="utf-8")
     try:
         data = tomllib.loads(text)
@@ -156,7 +166,7 @@ def resolve_limits(overrides: Mapping[str, Any] | None) -> dict[str, int | tuple
         UnknownNameError: an override names no limit (the error lists close names).
         TypeError: an override's value is not of the limit's kind (a non-negative integer, or a list of them).
     """
-    limits = default_limits()
+    limits = _limits_file()
     values: dict[str, int | tuple[int, ...]] = {name: limit.value for name, limit in limits.items()}
     for name, value in (overrides or {}).items():
         if name not in limits:

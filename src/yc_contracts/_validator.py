@@ -32,7 +32,7 @@ from yc_contracts._errors import UnknownNameError
 from yc_contracts._options import FieldRules, Interval, field_rules
 from yc_contracts._rules import Rule, RuleSet, load_rules, resolve_limits
 from yc_contracts._schemas import ID_PREFIX, SchemaGenerator
-from yc_contracts._violations import Severity, ValidationError, Violation, pointer
+from yc_contracts._violations import ValidationError, Violation, pointer
 
 if TYPE_CHECKING:
     from yc_contracts._registry import MessageRef, Registry
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 _FD = descriptor.FieldDescriptor
 _TIMESTAMP: Final = "google.protobuf.Timestamp"
 _DURATION: Final = "google.protobuf.Duration"
-_JSON_VALUES: Final = frozenset({"google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue"})
 _MAX_NESTING: Final = 64
 """Message nesting the rule walker follows (recursive types stop there; the schema layer still sees it all)."""
 
@@ -63,8 +62,7 @@ def iter_violations(
         UnknownNameError: ``message_ref`` names no message type, route or Operation schema.
         TypeError: ``payload`` is a protobuf message of another type; a limit override has the wrong kind.
     """
-    compiled = compiled_for(message_ref, limits)
-    yield from compiled.violations(payload, inspect_content=inspect_content)
+    yield from compiled_for(message_ref, limits).violations(payload, inspect_content=inspect_content)
 
 
 def check(
@@ -91,7 +89,7 @@ def check(
             override names no limit.
         TypeError: ``payload`` is a protobuf message of another type; a limit override has the wrong kind.
     """
-    return list(iter_violations(message_ref, payload, limits=limits, inspect_content=inspect_content))
+    return compiled_for(message_ref, limits).violations(payload, inspect_content=inspect_content)
 
 
 def validate(
@@ -126,6 +124,9 @@ _generated: dict[tuple[tuple[str, Any], ...], tuple[dict[str, dict[str, Any]], R
 _lock = threading.Lock()
 
 
+_by_ref: dict[Any, Compiled] = {}
+
+
 def compiled_for(message_ref: MessageRef, limits: Mapping[str, Any] | None = None) -> Compiled:
     """The compiled validator of a message type (and limits), built on first use.
 
@@ -133,6 +134,18 @@ def compiled_for(message_ref: MessageRef, limits: Mapping[str, Any] | None = Non
         UnknownNameError: nothing of that name has a schema.
         TypeError: ``message_ref`` is not a name, class or instance; a limit override has the wrong kind.
     """
+    if not limits:
+        try:
+            return _by_ref[message_ref]
+        except (KeyError, TypeError):  # not seen yet, or an unhashable message instance
+            pass
+    compiled = _compile(message_ref, limits)
+    if not limits and isinstance(message_ref, (str, type)):
+        _by_ref[message_ref] = compiled
+    return compiled
+
+
+def _compile(message_ref: MessageRef, limits: Mapping[str, Any] | None) -> Compiled:
     from yc_contracts._registry import default_registry
     from yc_contracts._schema_store import documents, schema_key
 
@@ -193,11 +206,10 @@ class _Plan:
 
     desc: descriptor.Descriptor
     bytes_fields: list[_BytesField] = field(default_factory=list)
-    rules: list[Rule] = field(default_factory=list)
+    rules: list[_RuleCheck] = field(default_factory=list)
     timestamps: list[tuple[descriptor.FieldDescriptor, FieldRules]] = field(default_factory=list)
     durations: list[tuple[descriptor.FieldDescriptor, FieldRules]] = field(default_factory=list)
     utf8: list[tuple[descriptor.FieldDescriptor, tuple[Interval, ...]]] = field(default_factory=list)
-    json_values: list[descriptor.FieldDescriptor] = field(default_factory=list)
     children: list[descriptor.FieldDescriptor] = field(default_factory=list)
     anys: list[descriptor.FieldDescriptor] = field(default_factory=list)
 
@@ -227,31 +239,35 @@ class Compiled:
         self._message_name = docs[key].get("title", key) if key.endswith(".Operation") else key
         self._root_type = "yandex.cloud.operation.Operation" if key.endswith(".Operation") else key
         self._plans: dict[str, _Plan] = {}
+        self._is_active: dict[str, bool] = {}
         self._inspector = INSPECTORS.get(key)
 
     # --------------------------------------------------------------------------------------- running
 
-    def violations(self, payload: Any, *, inspect_content: bool = True) -> Iterator[Violation]:
+    def violations(self, payload: Any, *, inspect_content: bool = True) -> list[Violation]:
         """Every violation of ``payload``, sorted by path (errors and warnings)."""
-        loaded = self._load(payload)
-        if loaded.value is None and loaded.violations:
-            yield from loaded.violations
-            return
-        value = loaded.value
-        found = list(loaded.violations)
-        if not any(v.rule in ("json.type", "json.too_deep") for v in found):
-            try:
-                schema_ok = self._schema.is_valid(value)
-            except ValueError as e:  # a value jsonschema-rs cannot read; the scan says what it is
-                found += _payload.scan(value) or [Violation("", "json.type", f"the payload is not JSON: {e}")]
-                yield from sorted(set(found), key=_order)
-                return
-            if not schema_ok:
-                found += self._schema_violations(value)
-            found += self._walk(value)
-            if inspect_content and self._inspector is not None and not any(v.severity == "error" for v in found):
-                found += self._inspector(value, self._limits)
-        yield from _dedupe(found)
+        if type(payload) is dict and _payload.fast_check(payload):  # the common case, kept short
+            value: Any = payload
+            found: list[Violation] = []
+        else:
+            loaded = self._load(payload)
+            if loaded.value is None and loaded.violations:
+                return loaded.violations
+            value, found = loaded.value, loaded.violations
+            if any(v.rule in ("json.type", "json.too_deep") for v in found):
+                return _dedupe(found)
+        try:
+            schema_ok = self._schema.is_valid(value)
+        except ValueError as e:  # a value jsonschema-rs cannot read; the scan says what it is
+            return _dedupe(
+                found + (_payload.scan(value) or [Violation("", "json.type", f"the payload is not JSON: {e}")])
+            )
+        if not schema_ok:
+            found += self._schema_violations(value)
+        found += self._walk(value)
+        if inspect_content and self._inspector is not None and not any(v.severity == "error" for v in found):
+            found += self._inspector(value, self._limits)
+        return _dedupe(found) if found else found
 
     def _load(self, payload: Any) -> _payload.Loaded:
         if isinstance(payload, (str, bytes, bytearray, memoryview)):
@@ -405,11 +421,7 @@ class Compiled:
         if plan is not None:
             return plan
         plan = self._plans[desc.full_name] = _Plan(desc)
-        plan.rules = [
-            r
-            for r in self._rules.anchored_at(desc.full_name)
-            if r.severity == "warning" or r.kind == "max_decoded_bytes"
-        ]
+        plan.rules = [_RuleCheck(r, desc) for r in self._rules.anchored_at(desc.full_name) if r.severity == "warning"]
         for f in desc.fields:
             opts = field_rules(self._reg.options(f), f)
             target = f.message_type
@@ -425,17 +437,31 @@ class Compiled:
                 plan.timestamps.append((f, opts))
             elif target is not None and target.full_name == _DURATION and opts.value:
                 plan.durations.append((f, opts))
-            elif target is not None and target.full_name in _JSON_VALUES:
-                plan.json_values.append(f)
             elif target is not None and target.full_name == _wkt.ANY:
                 plan.anys.append(f)
             elif target is not None and not _wkt.is_well_known(target.full_name):
                 plan.children.append(f)
         return plan
 
+    def _active(self, desc: descriptor.Descriptor) -> bool:
+        """Whether the walker has anything to do at ``desc`` or below; prunes ``children`` to those that do."""
+        name = desc.full_name
+        found = self._is_active.get(name)
+        if found is not None:
+            return found
+        self._is_active[name] = False  # provisional, for recursive types
+        plan = self._plan(desc)
+        plan.children = [f for f in plan.children if (c := _child_type(f)) is not None and self._active(c)]
+        active = bool(plan.rules or plan.bytes_fields or plan.utf8 or plan.timestamps or plan.durations)
+        active = active or bool(plan.anys or plan.children)
+        self._is_active[name] = active
+        return active
+
     def _walk(self, value: Any) -> list[Violation]:
         out: list[Violation] = []
-        self._visit(self._reg.message_descriptor(self._root_type), value, [], out, 0)
+        root = self._reg.message_descriptor(self._root_type)
+        if self._active(root):
+            self._visit(root, value, [], out, 0)
         return out
 
     def _visit(
@@ -449,9 +475,8 @@ class Compiled:
         if not isinstance(obj, dict) or depth > _MAX_NESTING:
             return
         plan = self._plan(desc)
-        for rule in plan.rules:
-            if rule.kind != "max_decoded_bytes":
-                out += _evaluate(rule, desc, obj, path)
+        for check in plan.rules:
+            check(obj, path, out)
         for bf in plan.bytes_fields:
             for key, value in _present(obj, bf.field):
                 for item, item_path in _items(value, [*path, key], bf.field):
@@ -478,24 +503,16 @@ class Compiled:
             for key, value in _present(obj, f):
                 for item, item_path in _items(value, [*path, key], f):
                     out += _check_duration(item, item_path, opts)
-        for f in plan.json_values:
-            for key, value in _present(obj, f):
-                out += [
-                    Violation(pointer([*path, key]) + v.path, v.rule, v.message)
-                    for v in _payload.scan(value)
-                    if v.rule in ("json.nan", "json.type")
-                ]
         for f in plan.anys:
             for key, value in _present(obj, f):
                 for item, item_path in _items(value, [*path, key], f):
                     target = self._any_type(item)
-                    if target is not None:
+                    if target is not None and self._active(target):
                         self._visit(target, item, item_path, out, depth + 1)
         for f in plan.children:
+            child = _child_type(f)
+            assert child is not None  # pruned by _active
             for key, value in _present(obj, f):
-                child = message_of(f).fields_by_name["value"].message_type if is_map(f) else f.message_type
-                if child is None or _wkt.is_well_known(child.full_name):
-                    continue
                 for item, item_path in _items(value, [*path, key], f):
                     self._visit(child, item, item_path, out, depth + 1)
 
@@ -522,6 +539,11 @@ def _closure(key: str, docs: Mapping[str, Mapping[str, Any]]) -> list[str]:
             needed.append(name)
             pending += list(_refs(docs[name]))
     return needed
+
+
+def _child_type(f: descriptor.FieldDescriptor) -> descriptor.Descriptor | None:
+    """The message type the walker descends into through ``f`` (a map's value type for maps)."""
+    return message_of(f).fields_by_name["value"].message_type if is_map(f) else f.message_type
 
 
 def _present(obj: Mapping[str, Any], f: descriptor.FieldDescriptor) -> Iterator[tuple[str, Any]]:
@@ -556,90 +578,117 @@ def _default_forms(f: descriptor.FieldDescriptor) -> tuple[Any, ...]:
     return (0, "0", 0.0)
 
 
-def _has(obj: Mapping[str, Any], f: descriptor.FieldDescriptor) -> bool:
-    return any(True for _ in _present(obj, f))
+def _names(f: descriptor.FieldDescriptor) -> tuple[str, str]:
+    return (f.json_name, f.name)
 
 
-def _value(obj: Mapping[str, Any], f: descriptor.FieldDescriptor) -> Any:
-    return next((v for _, v in _present(obj, f)), None)
+def _lookup(obj: Mapping[str, Any], names: tuple[str, str]) -> tuple[str, Any]:
+    """The spelling used and the value of a field (the JSON name when absent); null counts as absent."""
+    value = obj.get(names[0])
+    if value is None and names[1] != names[0]:
+        other = obj.get(names[1])
+        if other is not None:
+            return names[1], other
+    return names[0], value
 
 
-def _field_path(obj: Mapping[str, Any], path: list[Any], f: descriptor.FieldDescriptor) -> list[Any]:
-    key = next((k for k, _ in _present(obj, f)), f.json_name)
-    return [*path, key]
+class _RuleCheck:
+    """One service rule, compiled for the walker: a few dictionary lookups per occurrence of its anchor type.
 
+    Error-severity rules run in the schema layer; the walker runs warnings (and nothing else needs it).
+    """
 
-def _condition_holds(desc: descriptor.Descriptor, obj: Mapping[str, Any], rule: Rule) -> bool:
-    when = rule.when
-    if when is None:
-        return True
-    f = desc.fields_by_name[when.field]
-    value = _value(obj, f)
-    if value is None:
-        return when.absent is not None and when.absent in when.values
-    if f.type == _FD.TYPE_ENUM and isinstance(value, int) and not isinstance(value, bool):
-        named = enum_of(f).values_by_number.get(value)
-        value = named.name if named is not None else value
-    return value in when.values
+    __slots__ = ("allowed", "cond", "cond_absent", "field", "members", "names", "rule", "steps")
 
+    def __init__(self, rule: Rule, desc: descriptor.Descriptor) -> None:
+        self.rule = rule
+        self.steps: list[tuple[str, str]] = []
+        for name in rule.path:
+            f = desc.fields_by_name[name]
+            self.steps.append(_names(f))
+            desc = message_of(f)
+        self.cond: tuple[tuple[str, str], frozenset[Any]] | None = None
+        self.cond_absent = False
+        if rule.when is not None:
+            cf = desc.fields_by_name[rule.when.field]
+            values = set(rule.when.values)
+            if cf.type == _FD.TYPE_ENUM:
+                values |= {enum_of(cf).values_by_name[v].number for v in rule.when.values if isinstance(v, str)}
+            self.cond = (_names(cf), frozenset(values))
+            self.cond_absent = rule.when.absent is not None and rule.when.absent in rule.when.values
+        self.members = [_names(desc.fields_by_name[n]) for n in rule.argument] if rule.is_object_check else []
+        self.field = desc.fields_by_name[rule.field] if rule.field else None
+        self.names = _names(self.field) if self.field is not None else ("", "")
+        self.allowed: frozenset[Any] = frozenset()
+        if rule.kind == "one_of" and self.field is not None:
+            allowed = set(rule.argument)
+            if self.field.type == _FD.TYPE_ENUM:
+                allowed |= {enum_of(self.field).values_by_name[v].number for v in rule.argument}
+            elif self.field.type != _FD.TYPE_STRING:
+                allowed |= {str(v) for v in rule.argument}
+            self.allowed = frozenset(allowed)
 
-def _evaluate(rule: Rule, desc: descriptor.Descriptor, obj: Mapping[str, Any], path: list[Any]) -> list[Violation]:
-    """A rule at the object it applies to (used for warnings; error rules run in the schema layer)."""
-    for step in rule.path:
-        f = desc.fields_by_name[step]
-        path = _field_path(obj, path, f)
-        obj = _value(obj, f)
-        if not isinstance(obj, dict):
-            return []
-        desc = message_of(f)
-    if not _condition_holds(desc, obj, rule):
-        return []
-    severity: Severity = rule.severity
-    if rule.is_object_check:
-        members = [desc.fields_by_name[n] for n in rule.argument]
-        count = sum(1 for f in members if _has(obj, f))
-        if count > 1 or (count == 0 and rule.kind == "exactly_one"):
-            return [
-                Violation(
-                    pointer(path),
-                    rule.id,
-                    f"{count} of {', '.join(f.json_name for f in members)} are "
-                    f"set: {rule.summary[0].lower()}{rule.summary[1:]}",
-                    severity,
+    def __call__(self, obj: Mapping[str, Any], path: list[Any], out: list[Violation]) -> None:
+        rule = self.rule
+        for names in self.steps:
+            key, value = _lookup(obj, names)
+            if not isinstance(value, dict):
+                return
+            obj, path = value, [*path, key]
+        if self.cond is not None:
+            _, current = _lookup(obj, self.cond[0])
+            if current is None:
+                if not self.cond_absent:
+                    return
+            elif isinstance(current, (dict, list)) or current not in self.cond[1]:
+                return
+        if self.members:
+            given = [json for json, proto in self.members if _lookup(obj, (json, proto))[1] is not None]
+            if len(given) > 1 or (not given and rule.kind == "exactly_one"):
+                found = f"{_words(given)} are both set" if len(given) > 1 else "none of them is set"
+                out.append(Violation(pointer(path), rule.id, f"{found}: {_lower(rule.summary)}", rule.severity))
+            return
+        key, value = _lookup(obj, self.names)
+        where = [*path, key]
+        if rule.kind == "required":
+            if (
+                value is None
+                or value in ("", 0, False, [], {})
+                or (self.field is not None and self.field.type == _FD.TYPE_ENUM and value in _default_forms(self.field))
+            ):
+                out.append(
+                    Violation(
+                        pointer(where), rule.id, f"the field is missing or empty: {_lower(rule.summary)}", rule.severity
+                    )
                 )
-            ]
-        return []
-    f = desc.fields_by_name[rule.field or ""]
-    where = pointer(_field_path(obj, path, f))
-    value = _value(obj, f)
-    if rule.kind == "required":
-        if value is None or value in _default_forms(f) or value in ([], {}):
-            return [Violation(where, rule.id, f"the field is missing or empty: {rule.summary}", severity)]
-        return []
-    if value is None:
-        return []
-    if rule.kind in ("forbidden", "ignored"):
-        return [Violation(where, rule.id, f"found {_describe(value)}: {rule.summary}", severity)]
-    items = value if isinstance(value, list) and f.is_repeated else [value]
-    out = []
-    for i, item in enumerate(items):
-        item_where = f"{where}/{i}" if f.is_repeated else where
-        if not _satisfies(rule, f, item):
-            out.append(Violation(item_where, rule.id, f"found {_describe(item)}: {rule.summary}", severity))
-    return out
+            return
+        if value is None:
+            return
+        if rule.kind in ("forbidden", "ignored"):
+            out.append(
+                Violation(pointer(where), rule.id, f"found {_describe(value)}: {_lower(rule.summary)}", rule.severity)
+            )
+            return
+        repeated = self.field is not None and self.field.is_repeated and isinstance(value, list)
+        for i, item in enumerate(value) if repeated else ((None, value),):
+            if isinstance(item, (dict, list)):
+                continue  # the schema layer reports the type
+            ok = (item in self.allowed) if rule.kind == "one_of" else _satisfies(rule, item)
+            if not ok:
+                at = [*where, i] if repeated else where
+                out.append(
+                    Violation(pointer(at), rule.id, f"found {_describe(item)}: {_lower(rule.summary)}", rule.severity)
+                )
 
 
-def _satisfies(rule: Rule, f: descriptor.FieldDescriptor, item: Any) -> bool:
+def _lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _satisfies(rule: Rule, item: Any) -> bool:
     import re
 
     kind, arg = rule.kind, rule.argument
-    if kind == "one_of":
-        allowed = set(arg)
-        if f.type == _FD.TYPE_ENUM:
-            allowed |= {enum_of(f).values_by_name[v].number for v in arg}
-        elif isinstance(item, str) and item.lstrip("-").isdigit():
-            return int(item) in allowed
-        return item in allowed
     if kind == "max_length":
         return not isinstance(item, str) or len(item) <= arg
     if kind == "pattern":
