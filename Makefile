@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 TEST_ENVS := .venv-pb6 .venv-pb7
 
 .DEFAULT_GOAL := help
-.PHONY: help install generate check-generated lint typecheck test test-pb6 test-pb7 demo clean
+.PHONY: help install generate check-generated lint typecheck test test-pb6 test-pb7 demo bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -37,8 +37,8 @@ check-generated: $(VENV)/.installed ## fail if regenerating would change any com
 	$(PY) tools/generate.py --check
 
 lint: $(VENV)/.installed ## ruff lint and format check
-	$(VENV)/bin/ruff check src tests tools examples
-	$(VENV)/bin/ruff format --check src tests tools examples
+	$(VENV)/bin/ruff check src tests tools examples bench
+	$(VENV)/bin/ruff format --check src tests tools examples bench
 
 typecheck: $(VENV)/.installed ## mypy --strict on src/
 	$(VENV)/bin/mypy
@@ -57,6 +57,9 @@ demo: $(VENV)/.installed ## list the contract and round-trip the bundled example
 	@echo
 	@echo "== examples/*.txtpb: text format -> binary -> our message, and into the official SDK's class"
 	@$(PY) examples/roundtrip.py examples/*.txtpb
+
+bench: $(VENV)/.installed ## benchmarks: our validators vs jsonschema, fastjsonschema, jsonschema-rs, json_format
+	$(PY) bench/run.py
 
 clean: ## remove the virtualenvs and caches
 	rm -rf $(VENV) $(TEST_ENVS) build dist src/*.egg-info .mypy_cache .ruff_cache .pytest_cache

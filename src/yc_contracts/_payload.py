@@ -114,6 +114,10 @@ def load_text(data: str | bytes | bytearray | memoryview) -> Loaded:
     return Loaded(value)
 
 
+LONG: Final = 64 * 1024
+"""Strings this long are checked on their own rather than copied through the serializer."""
+
+
 def fast_check(value: Any) -> bool:
     """Whether ``value`` is certainly plain JSON that :func:`scan` would find nothing wrong with.
 
@@ -126,6 +130,34 @@ def fast_check(value: Any) -> bool:
     except TypeError:
         return False
     return b"null" not in text or not _has_nan(value)
+
+
+def fast_check_large(value: dict[str, Any], paths: tuple[tuple[str, ...], ...]) -> bool:
+    """:func:`fast_check` for an object whose long strings sit at known ``paths`` (a request's ``content``).
+
+    The long strings are checked on their own (an ASCII string holds no surrogate, and ``isascii`` is O(1)),
+    the rest through a shallow copy that leaves them out, so megabytes of base64 are never serialized.
+    """
+    copy: dict[str, Any] = value
+    for path in paths:
+        parents = [copy]
+        node: Any = copy
+        for key in path[:-1]:
+            node = node.get(key) if isinstance(node, dict) else None
+            parents.append(node)
+        if not isinstance(node, dict):
+            continue
+        text = node.get(path[-1])
+        if not isinstance(text, str) or len(text) < LONG:
+            continue
+        if not text.isascii() and _has_surrogate(text):
+            return False
+        # Rebuild the objects along the path, each a shallow copy, with the long string left out.
+        replaced: Any = {**node, path[-1]: ""}
+        for depth in range(len(path) - 2, -1, -1):
+            replaced = {**parents[depth], path[depth]: replaced}
+        copy = replaced
+    return fast_check(copy)
 
 
 def _has_nan(value: Any) -> bool:

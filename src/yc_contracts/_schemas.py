@@ -225,7 +225,10 @@ class SchemaGenerator:
             "type": "object",
             "required": ["@type"],
             "properties": {"@type": {"x-rule": "any.type_url", "enum": list(cases)}},
-            "allOf": [{"if": {"properties": {"@type": {"const": url}}}, "then": form} for url, form in cases.items()],
+            "allOf": [
+                {"if": {"type": "object", "required": ["@type"], "properties": {"@type": {"const": url}}}, "then": form}
+                for url, form in cases.items()
+            ],
         }
 
     def operation_document(self, method: Method) -> dict[str, Any]:
@@ -256,7 +259,10 @@ class SchemaGenerator:
             return {
                 "type": "object",
                 "required": ["@type"],
-                "properties": {"@type": {"const": url}, "value": {"type": "object", "maxProperties": 0}},
+                "properties": {
+                    "@type": _annotated("any.type_url", {"const": url}),
+                    "value": _annotated("type.empty", {"type": "object", "maxProperties": 0}),
+                },
                 "additionalProperties": False,
             }
         if full_name in _wkt.VALUE_IN_ANY:
@@ -264,7 +270,7 @@ class SchemaGenerator:
             return {
                 "type": "object",
                 "required": ["@type", "value"],
-                "properties": {"@type": {"const": url}, "value": value},
+                "properties": {"@type": _annotated("any.type_url", {"const": url}), "value": value},
                 "additionalProperties": False,
             }
         return self._object_schema(self._reg.message_descriptor(full_name), type_url=url)
@@ -278,7 +284,7 @@ class SchemaGenerator:
     ) -> dict[str, Any]:
         properties: dict[str, Any] = {}
         if type_url is not None:
-            properties["@type"] = {"const": type_url}
+            properties["@type"] = _annotated("any.type_url", {"const": type_url})
         checks: list[dict[str, Any]] = []
         for field in desc.fields:
             value = (overrides or {}).get(field.name)
@@ -286,7 +292,8 @@ class SchemaGenerator:
             for spelling in _spellings(field):
                 properties[spelling] = field_schema
             if len(_spellings(field)) == 2:
-                checks.append(_annotated("json.duplicate_field", {"not": {"required": list(_spellings(field))}}))
+                both = {"type": "object", "required": list(_spellings(field))}
+                checks.append(_annotated("json.duplicate_field", {"not": both}))
             if self._field_rules(field).required:
                 checks.append({**_annotated("option.required", _required(field)), "x-field": list(_spellings(field))})
         rules = [r for r in self._rules.anchored_at(desc.full_name) if r.severity == "error"]
@@ -467,9 +474,15 @@ class SchemaGenerator:
             inner = {"x-rule": rule.id, "x-field": list(_spellings(desc.fields_by_name[rule.field or ""])), **inner}
         # Walk back out to the anchor. A required field needs every object on its path to be present too; any
         # other check applies only where the path's objects are given.
-        for step in reversed(steps):
-            nested = _on_field(step, _nullable(inner) if rule.kind != "required" else inner)
-            inner = {"allOf": [_field_present(step), nested]} if rule.kind == "required" else nested
+        tail = [desc.fields_by_name[rule.field].json_name] if rule.field else []
+        for i, step in reversed(list(enumerate(steps))):
+            nested = _on_field(step, _nullable(inner))
+            if rule.kind == "required":
+                # Missing objects on the way: the violation is about the field at the end of the path.
+                where = [s.json_name for s in steps[i:]] + tail
+                inner = {"allOf": [{"x-rule": rule.id, "x-path": where, **_field_present(step)}, nested]}
+            else:
+                inner = nested
         return _annotated(rule.id, inner)
 
     def _field_rule(self, field: descriptor.FieldDescriptor, rule: Rule) -> dict[str, Any]:
@@ -500,6 +513,9 @@ class SchemaGenerator:
             raise AssertionError(f"{rule.id}: {kind} has no schema form")  # pragma: no cover
         if field.is_repeated:
             return _on_field(field, {"items": item})
+        if not field.has_presence and field.message_type is None:
+            # proto3 does not send a default value at all: to the service the field is simply not set.
+            return _on_field(field, {"if": {"enum": [None, *_default_forms(field)]}, "else": item})
         return _on_field(field, _nullable(item) if "enum" in item else item)
 
 

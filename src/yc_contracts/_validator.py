@@ -15,6 +15,7 @@ Everything that reads schemas or rules happens in :meth:`Compiled.__init__`, onc
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -235,18 +236,47 @@ class Compiled:
         root["$defs"] = {name: doc for name, doc in stripped.items() if name != key}
         self._docs = stripped
         self._schema = jsonschema_rs.validator_for(root)
+        # For reporting, the document split in two: its own keywords (each property taken as valid), and one
+        # validator per property, compiled when first needed. Only the parts that fail are asked for their
+        # errors, which collecting every error of a large document at once would make far slower.
+        self._registry = jsonschema_rs.Registry([(doc["$id"], doc) for doc in stripped.values()])
+        own = {k: v for k, v in stripped[key].items() if k not in ("$schema",)}
+        own["properties"] = dict.fromkeys(own.get("properties", {}), True)
+        self._own = jsonschema_rs.validator_for(own, registry=self._registry)
+        self._properties: dict[str, Any] = {}
         self._rule_ids: dict[str, dict[str, Any]] = {}
-        self._message_name = docs[key].get("title", key) if key.endswith(".Operation") else key
-        self._root_type = "yandex.cloud.operation.Operation" if key.endswith(".Operation") else key
+        # A document key is a message's full name, or "<method>.Operation" for a method's pinned Operation.
+        pinned = key.endswith(".Operation") and key.removesuffix(".Operation") in {
+            m.full_name for m in registry.methods()
+        }
+        self._message_name = key
+        self._root_type = "yandex.cloud.operation.Operation" if pinned else key
         self._plans: dict[str, _Plan] = {}
         self._is_active: dict[str, bool] = {}
         self._inspector = INSPECTORS.get(key)
+        # Where a request carries megabytes (its base64 content): checked apart from the JSON-ness check.
+        root = registry.message_descriptor(self._root_type)
+        self._long_paths = tuple(
+            path
+            for f in root.fields
+            for path in (
+                [(s,) for s in _names(f)]
+                if f.type == _FD.TYPE_BYTES
+                else [
+                    (a, b)
+                    for a in _names(f)
+                    for g in (f.message_type.fields if f.message_type else ())
+                    if g.type == _FD.TYPE_BYTES
+                    for b in _names(g)
+                ]
+            )
+        )
 
     # --------------------------------------------------------------------------------------- running
 
     def violations(self, payload: Any, *, inspect_content: bool = True) -> list[Violation]:
         """Every violation of ``payload``, sorted by path (errors and warnings)."""
-        if type(payload) is dict and _payload.fast_check(payload):  # the common case, kept short
+        if type(payload) is dict and _payload.fast_check_large(payload, self._long_paths):  # the common case
             value: Any = payload
             found: list[Violation] = []
         else:
@@ -293,17 +323,47 @@ class Compiled:
 
     # ---------------------------------------------------------------------------------- schema layer
 
+    def _errors(self, value: Any) -> Iterator[tuple[list[Any], Any]]:
+        """The schema layer's errors as (instance path, error), the document's own keywords first."""
+        properties = self._docs[self.key].get("properties", {})
+        if not isinstance(value, dict):
+            for error in self._schema.iter_errors(value):
+                yield list(error.instance_path), error
+            return
+        for error in self._own.iter_errors(value):
+            yield list(error.instance_path), error
+        for name, item in value.items():
+            if name not in properties:
+                continue  # an unknown field, which the document's own additionalProperties reports
+            validator = self._properties.get(name)
+            if validator is None:
+                escaped = name.replace("~", "~0").replace("/", "~1")
+                schema = {"$ref": f"{ID_PREFIX}{self.key}#/properties/{escaped}"}
+                validator = self._properties[name] = jsonschema_rs.validator_for(schema, registry=self._registry)
+            if not validator.is_valid(item):
+                for error in validator.iter_errors(item):
+                    yield [name, *error.instance_path], error
+
     def _schema_violations(self, value: Any) -> list[Violation]:
         out: list[Violation] = []
-        for error in self._schema.iter_errors(value):
-            path = list(error.instance_path)
+        for path, error in self._errors(value):
             location = error.absolute_keyword_location or ""
             keyword = location.rsplit("/", 1)[-1]
             if keyword == "additionalProperties":
-                out += self._unknown_fields(path, error.instance)
+                allowed = self._node(location.rsplit("/", 1)[0]).get("properties", {})
+                out += self._unknown_fields(path, error.instance, allowed)
                 continue
             annotation = self._rule_at(location)
             rule, field_name = annotation.get("x-rule"), annotation.get("x-field")
+            if "x-path" in annotation:
+                out.append(
+                    Violation(
+                        pointer(_merge(path, annotation["x-path"])),
+                        rule or "json.invalid",
+                        self._explain(rule or "", None, annotation, error.message),
+                    )
+                )
+                continue
             instance = error.instance
             if isinstance(instance, float) and not math.isfinite(instance):
                 out.append(
@@ -317,11 +377,12 @@ class Compiled:
                 continue
             if rule is None:
                 rule = "type.message" if keyword in ("type", "required") else "json.invalid"
+            where = path
             if field_name and isinstance(instance, dict):
                 spelling = next((name for name in field_name if name in instance), field_name[0])
-                path = [*path, spelling]
+                where = [*path, spelling]
                 instance = instance.get(spelling)
-            out.append(Violation(pointer(path), rule, self._explain(rule, instance, annotation, error.message)))
+            out.append(Violation(pointer(where), rule, self._explain(rule, instance, annotation, error.message)))
         return out
 
     def _rule_at(self, location: str) -> dict[str, Any]:
@@ -343,17 +404,24 @@ class Compiled:
         self._rule_ids[location] = annotation
         return annotation
 
-    def _unknown_fields(self, path: list[Any], instance: Any) -> list[Violation]:
+    def _node(self, location: str) -> Any:
+        """The schema node at an absolute keyword location (``<$id>#/json/pointer``)."""
+        base, _, fragment = location.partition("#")
+        node: Any = self._docs.get(base[len(ID_PREFIX) :], {})
+        for token in [t for t in fragment.split("/") if t]:
+            key: Any = int(token) if isinstance(node, list) else token.replace("~1", "/").replace("~0", "~")
+            node = node[key]
+        return node
+
+    def _unknown_fields(self, path: list[Any], instance: Any, allowed: Mapping[str, Any]) -> list[Violation]:
         desc = self._descriptor_at(path)
-        known = {f.json_name for f in desc.fields} | {f.name for f in desc.fields} if desc else set()
+        known = sorted(k for k in allowed if k != "@type")
         out = []
         for key in instance if isinstance(instance, dict) else ():
-            if key in known or key == "@type":
+            if key in allowed:
                 continue
-            import difflib
-
-            close = difflib.get_close_matches(key, sorted(known), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            close = _closest(key, tuple(known))
+            hint = f"; did you mean {close!r}?" if close else ""
             owner = desc.full_name if desc else "this object"
             out.append(
                 Violation(
@@ -457,11 +525,19 @@ class Compiled:
         self._is_active[name] = active
         return active
 
-    def _walk(self, value: Any) -> list[Violation]:
+    def schema_layer(self, value: Any) -> list[Violation]:
+        """Only what the published JSON Schema says about ``value`` (a JSON value): the schema layer alone.
+
+        Accepts exactly what the reference ``jsonschema`` accepts running the published schema.
+        """
+        found = [] if self._schema.is_valid(value) else self._schema_violations(value)
+        return found + self._walk(value, schema_only=True)
+
+    def _walk(self, value: Any, *, schema_only: bool = False) -> list[Violation]:
         out: list[Violation] = []
         root = self._reg.message_descriptor(self._root_type)
         if self._active(root):
-            self._visit(root, value, [], out, 0)
+            self._visit(root, value, [], out, 0, schema_only)
         return out
 
     def _visit(
@@ -471,16 +547,36 @@ class Compiled:
         path: list[Any],
         out: list[Violation],
         depth: int,
+        schema_only: bool,
     ) -> None:
         if not isinstance(obj, dict) or depth > _MAX_NESTING:
             return
         plan = self._plan(desc)
-        for check in plan.rules:
-            check(obj, path, out)
         for bf in plan.bytes_fields:
             for key, value in _present(obj, bf.field):
                 for item, item_path in _items(value, [*path, key], bf.field):
                     out += _check_bytes(item, item_path, bf.bounds)
+        if not schema_only:
+            self._visit_rules(plan, obj, path, out)
+        for f in plan.anys:
+            for key, value in _present(obj, f):
+                for item, item_path in _items(value, [*path, key], f):
+                    if isinstance(item, dict) and not schema_only and _is_packed_timestamp(item.get("@type")):
+                        out += _check_timestamp(item.get("value"), [*item_path, "value"], FieldRules())
+                    target = self._any_type(item)
+                    if target is not None and self._active(target):
+                        self._visit(target, item, item_path, out, depth + 1, schema_only)
+        for f in plan.children:
+            child = _child_type(f)
+            assert child is not None  # pruned by _active
+            for key, value in _present(obj, f):
+                for item, item_path in _items(value, [*path, key], f):
+                    self._visit(child, item, item_path, out, depth + 1, schema_only)
+
+    def _visit_rules(self, plan: _Plan, obj: dict[str, Any], path: list[Any], out: list[Violation]) -> None:
+        """The service-rule layer's checks at one object (warnings, dates, bounds JSON Schema cannot express)."""
+        for check in plan.rules:
+            check(obj, path, out)
         for f, bounds in plan.utf8:
             for key, value in _present(obj, f):
                 for item, item_path in _items(value, [*path, key], f):
@@ -503,18 +599,6 @@ class Compiled:
             for key, value in _present(obj, f):
                 for item, item_path in _items(value, [*path, key], f):
                     out += _check_duration(item, item_path, opts)
-        for f in plan.anys:
-            for key, value in _present(obj, f):
-                for item, item_path in _items(value, [*path, key], f):
-                    target = self._any_type(item)
-                    if target is not None and self._active(target):
-                        self._visit(target, item, item_path, out, depth + 1)
-        for f in plan.children:
-            child = _child_type(f)
-            assert child is not None  # pruned by _active
-            for key, value in _present(obj, f):
-                for item, item_path in _items(value, [*path, key], f):
-                    self._visit(child, item, item_path, out, depth + 1)
 
     def _any_type(self, item: Any) -> descriptor.Descriptor | None:
         url = item.get("@type") if isinstance(item, dict) else None
@@ -539,6 +623,27 @@ def _closure(key: str, docs: Mapping[str, Mapping[str, Any]]) -> list[str]:
             needed.append(name)
             pending += list(_refs(docs[name]))
     return needed
+
+
+@functools.lru_cache(maxsize=4096)
+def _closest(key: str, known: tuple[str, ...]) -> str | None:
+    """The known field name closest to a misspelled one (cached: payloads repeat their mistakes)."""
+    import difflib
+
+    close = difflib.get_close_matches(key, known, n=1)
+    return close[0] if close else None
+
+
+def _merge(path: list[Any], tail: list[str]) -> list[Any]:
+    """``path`` + ``tail``, where the end of ``path`` may already walk the start of ``tail``."""
+    for overlap in range(min(len(path), len(tail)), 0, -1):
+        if path[-overlap:] == tail[:overlap]:
+            return [*path, *tail[overlap:]]
+    return [*path, *tail]
+
+
+def _is_packed_timestamp(type_url: Any) -> bool:
+    return isinstance(type_url, str) and type_url.rsplit("/", 1)[-1] == _TIMESTAMP
 
 
 def _child_type(f: descriptor.FieldDescriptor) -> descriptor.Descriptor | None:
@@ -598,7 +703,7 @@ class _RuleCheck:
     Error-severity rules run in the schema layer; the walker runs warnings (and nothing else needs it).
     """
 
-    __slots__ = ("allowed", "cond", "cond_absent", "field", "members", "names", "rule", "steps")
+    __slots__ = ("allowed", "cond", "cond_absent", "field", "members", "names", "rule", "steps", "unset_defaults")
 
     def __init__(self, rule: Rule, desc: descriptor.Descriptor) -> None:
         self.rule = rule
@@ -619,6 +724,8 @@ class _RuleCheck:
         self.members = [_names(desc.fields_by_name[n]) for n in rule.argument] if rule.is_object_check else []
         self.field = desc.fields_by_name[rule.field] if rule.field else None
         self.names = _names(self.field) if self.field is not None else ("", "")
+        singular_scalar = self.field is not None and not self.field.has_presence and self.field.message_type is None
+        self.unset_defaults: tuple[Any, ...] = _default_forms(self.field) if singular_scalar and self.field else ()
         self.allowed: frozenset[Any] = frozenset()
         if rule.kind == "one_of" and self.field is not None:
             allowed = set(rule.argument)
@@ -664,6 +771,8 @@ class _RuleCheck:
             return
         if value is None:
             return
+        if self.unset_defaults and value in self.unset_defaults:
+            return  # proto3 does not send a default value: to the service the field is not set
         if rule.kind in ("forbidden", "ignored"):
             out.append(
                 Violation(pointer(where), rule.id, f"found {_describe(value)}: {_lower(rule.summary)}", rule.severity)
@@ -800,6 +909,10 @@ def _describe(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
+# json.* rules about an object's keys, which say nothing against checking the object's values.
+_OBJECT_LEVEL_JSON: Final = frozenset({"json.unknown_field", "json.duplicate_field", "json.duplicate_key"})
+
+
 def _words(names: Iterable[str], last: str = "and") -> str:
     items = list(names)
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {last} {items[-1]}"
@@ -814,12 +927,18 @@ def _order(v: Violation) -> tuple[str, str]:
 
 
 def _dedupe(found: list[Violation]) -> list[Violation]:
-    """One violation per (path, rule); where a value has the wrong type, its bound checks are noise."""
+    """One violation per (path, rule). A value that is not JSON (``json.*``) or has the wrong type (``type.*``)
+    makes every other check of that same value noise."""
+    not_json = {v.path for v in found if v.rule.startswith("json.") and v.rule not in _OBJECT_LEVEL_JSON}
     typed = {v.path for v in found if v.rule.startswith("type.")}
     seen: set[tuple[str, str]] = set()
     out = []
     for v in sorted(found, key=_order):
-        if (v.path, v.rule) in seen or (v.path in typed and not v.rule.startswith(("type.", "json."))):
+        if (v.path, v.rule) in seen:
+            continue
+        if v.path in not_json and not v.rule.startswith("json."):
+            continue
+        if v.path in typed and not v.rule.startswith(("type.", "json.")):
             continue
         seen.add((v.path, v.rule))
         out.append(v)
