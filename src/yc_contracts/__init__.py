@@ -21,6 +21,7 @@ from yc_contracts._errors import ContractError, MissingDependencyError, UnknownN
 from yc_contracts._version import __version__
 
 if TYPE_CHECKING:
+    from yc_contracts._convert import ConversionError, StreamError, from_stream, to_json, to_ndjson, to_proto, to_rest
     from yc_contracts._registry import (
         HttpRule,
         MessageRef,
@@ -31,36 +32,70 @@ if TYPE_CHECKING:
         Service,
     )
     from yc_contracts._schema_store import openapi, schema_for, schema_registry
+    from yc_contracts._transcode import (
+        BadRequestError,
+        GrpcCall,
+        HttpResponse,
+        MethodNotAllowedError,
+        RouteNotFoundError,
+        TranscodeError,
+        http_status,
+        transcode,
+        transcode_response,
+    )
     from yc_contracts._validator import check, iter_violations, validate
     from yc_contracts._violations import ValidationError, Violation
 
     registry: Registry
 
 __all__ = [
+    "BadRequestError",
     "ContractError",
+    "ConversionError",
+    "GrpcCall",
+    "HttpResponse",
     "HttpRule",
     "MessageRef",
     "Method",
+    "MethodNotAllowedError",
     "MissingDependencyError",
     "OperationTypes",
     "Registry",
     "Route",
+    "RouteNotFoundError",
     "Service",
+    "StreamError",
+    "TranscodeError",
     "UnknownNameError",
     "ValidationError",
     "Violation",
     "YcContractsError",
     "__version__",
     "check",
+    "from_stream",
+    "http_status",
     "iter_violations",
     "openapi",
     "registry",
     "schema_for",
     "schema_registry",
+    "to_json",
+    "to_ndjson",
+    "to_proto",
+    "to_rest",
+    "transcode",
+    "transcode_response",
     "validate",
 ]
 
 _LAZY = {
+    "to_rest": "yc_contracts._convert",
+    "to_proto": "yc_contracts._convert",
+    "to_ndjson": "yc_contracts._convert",
+    "to_json": "yc_contracts._convert",
+    "from_stream": "yc_contracts._convert",
+    "StreamError": "yc_contracts._convert",
+    "ConversionError": "yc_contracts._convert",
     "HttpRule": "yc_contracts._registry",
     "MessageRef": "yc_contracts._registry",
     "Method": "yc_contracts._registry",
@@ -71,6 +106,15 @@ _LAZY = {
     "openapi": "yc_contracts._schema_store",
     "schema_for": "yc_contracts._schema_store",
     "schema_registry": "yc_contracts._schema_store",
+    "BadRequestError": "yc_contracts._transcode",
+    "GrpcCall": "yc_contracts._transcode",
+    "HttpResponse": "yc_contracts._transcode",
+    "MethodNotAllowedError": "yc_contracts._transcode",
+    "RouteNotFoundError": "yc_contracts._transcode",
+    "TranscodeError": "yc_contracts._transcode",
+    "http_status": "yc_contracts._transcode",
+    "transcode": "yc_contracts._transcode",
+    "transcode_response": "yc_contracts._transcode",
     "check": "yc_contracts._validator",
     "iter_violations": "yc_contracts._validator",
     "validate": "yc_contracts._validator",

@@ -33,3 +33,11 @@ def builder_symbol_database(pool: descriptor_pool.DescriptorPool) -> Iterator[No
             yield
         finally:
             builder._sym_db = saved
+
+
+def shortest_float(value: float) -> float:
+    """The shortest decimal that reads back as the same float32, as protobuf prints float fields in JSON."""
+    from google.protobuf.internal import type_checkers
+
+    result: float = type_checkers.ToShortestFloat(value)
+    return result

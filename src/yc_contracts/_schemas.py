@@ -88,7 +88,9 @@ _SCALAR_NAMES: Final = {
     "string": _FD.TYPE_STRING,
     "bytes": _FD.TYPE_BYTES,
 }
-FLOAT_MAX: Final = 3.4028234663852886e38
+FLOAT_MAX: Final = 3.4028235e38
+"""The largest float magnitude accepted: float32's maximum as ProtoJSON prints it (its shortest spelling, which
+is a little above the exact 3.4028234663852886e38 that Python's json_format checks against; see the docs)."""
 DOUBLE_MAX: Final = 1.7976931348623157e308
 SPECIAL_FLOATS: Final = ("NaN", "Infinity", "-Infinity")
 # Decimal spellings of floats whose magnitude is certainly in range: a plain decimal with at most 38 (float) or

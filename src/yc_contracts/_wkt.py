@@ -41,9 +41,7 @@ TIMESTAMP_PATTERN: Final = rf"^{_YEAR}-{_MONTH_DAY}T{_TIME}{_OFFSET}{END}"
 
 _SECONDS_RANGE = integer_range_pattern(0, MAX_DURATION_SECONDS - 1)
 _DURATION_SECONDS = _SECONDS_RANGE.removeprefix("^(?:").removesuffix(")$")
-DURATION_PATTERN: Final = (
-    rf"^-?(?:(?:{_DURATION_SECONDS})(?:\.[0-9]{{1,9}})?|{MAX_DURATION_SECONDS}(?:\.0{{1,9}})?)s{END}"
-)
+DURATION_PATTERN: Final = rf"^-?(?:{_DURATION_SECONDS}|{MAX_DURATION_SECONDS})(?:\.[0-9]{{1,9}})?s{END}"
 
 FIELD_MASK_PATTERN: Final = exact(
     r"^(?:[a-z][A-Za-z0-9]*(?:\.[a-z][A-Za-z0-9]*)*(?:,[a-z][A-Za-z0-9]*(?:\.[a-z][A-Za-z0-9]*)*)*)?$"
