@@ -58,8 +58,9 @@ demo: $(VENV)/.installed ## list the contract and round-trip the bundled example
 	@echo "== examples/*.txtpb: text format -> binary -> our message, and into the official SDK's class"
 	@$(PY) examples/roundtrip.py examples/*.txtpb
 
-bench: $(VENV)/.installed ## benchmarks: our validators vs jsonschema, fastjsonschema, jsonschema-rs, json_format
+bench: $(VENV)/.installed ## benchmarks: validators vs jsonschema, fastjsonschema, jsonschema-rs; converters vs json_format
 	$(PY) bench/run.py
+	$(PY) bench/convert.py
 
 clean: ## remove the virtualenvs and caches
 	rm -rf $(VENV) $(TEST_ENVS) build dist src/*.egg-info .mypy_cache .ruff_cache .pytest_cache

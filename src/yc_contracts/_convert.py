@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import calendar
+import functools
 import math
 import re
 import threading
@@ -219,13 +220,19 @@ _converters: dict[str, _MessageConverter] = {}
 _lock = threading.RLock()
 
 
-def _message_name(key: str) -> str:
-    from yc_contracts._registry import default_registry
+_message_names: dict[str, str] = {}
 
-    reg = default_registry()
-    if key.endswith(".Operation") and key.removesuffix(".Operation") in {m.full_name for m in reg.methods()}:
-        return "yandex.cloud.operation.Operation"
-    return key
+
+def _message_name(key: str) -> str:
+    """The message type of a schema key (``<method>.Operation`` keys are Operations)."""
+    found = _message_names.get(key)
+    if found is None:
+        from yc_contracts._registry import default_registry
+
+        methods = {m.full_name for m in default_registry().methods()}
+        pinned = key.endswith(".Operation") and key.removesuffix(".Operation") in methods
+        found = _message_names[key] = "yandex.cloud.operation.Operation" if pinned else key
+    return found
 
 
 def _converter(full_name: str) -> _MessageConverter:
@@ -241,11 +248,34 @@ def _converter(full_name: str) -> _MessageConverter:
         return found
 
 
-def _bad(path: list[Any], what: str) -> ConversionError:
-    return ConversionError(f"{pointer(path) or '/'}: {what}")
+class _Step(tuple[Any, Any]):
+    """A path spelled out only when an error needs it: ``(parent path, key)``.
+
+    Building a new list per field would cost more than the conversion itself; a pair is cheap.
+    """
+
+    __slots__ = ()
 
 
-def _to_int(value: Any, path: list[Any]) -> int:
+def _spelled(path: Any) -> list[Any]:
+    parts: list[Any] = []
+    while isinstance(path, _Step):
+        path, key = path
+        parts.append(key)
+    return [*path, *reversed(parts)]
+
+
+def _IDENTITY(value: Any, path: Any) -> Any:  # noqa: N802 - a marker as much as a function
+    return value
+
+
+def _bad(path: Any, what: str) -> ConversionError:
+    return ConversionError(f"{pointer(_spelled(path)) or '/'}: {what}")
+
+
+def _to_int(value: Any, path: Any) -> int:
+    if type(value) is int:
+        return value
     if isinstance(value, bool):
         raise _bad(path, f"{value!r} is not an integer")
     if isinstance(value, int):
@@ -260,7 +290,7 @@ def _to_int(value: Any, path: list[Any]) -> int:
     raise _bad(path, f"{value!r} is not an integer")
 
 
-def _to_float(value: Any, path: list[Any]) -> float:
+def _to_float(value: Any, path: Any) -> float:
     if isinstance(value, bool):
         raise _bad(path, f"{value!r} is not a number")
     if isinstance(value, (int, float)):
@@ -275,19 +305,22 @@ def _to_float(value: Any, path: list[Any]) -> float:
     raise _bad(path, f"{value!r} is not a number")
 
 
-def _to_bytes(value: Any, path: list[Any]) -> bytes:
+def _to_bytes(value: Any, path: Any) -> bytes:
     if not isinstance(value, str):
         raise _bad(path, "bytes are base64 text")
-    text = value.rstrip("=")
+    text = value
     if "-" in text or "_" in text:
         text = text.translate(_URL_SAFE)
+    if len(text) % 4:  # unpadded: pad (a copy, but only of text that has no padding to begin with)
+        text = text.rstrip("=")
+        text += "=" * (-len(text) % 4)
     try:
-        return binascii.a2b_base64(text + "=" * (-len(text) % 4), strict_mode=True)
+        return binascii.a2b_base64(text, strict_mode=True)  # a str is read as ASCII directly: no copy
     except binascii.Error as e:
         raise _bad(path, f"not base64: {e}") from None
 
 
-def parse_timestamp(value: Any, path: list[Any] | None = None) -> dict[str, int]:
+def parse_timestamp(value: Any, path: Any | None = None) -> dict[str, int]:
     """``seconds``/``nanos`` of an RFC 3339 time.
 
     Raises:
@@ -311,13 +344,26 @@ def parse_timestamp(value: Any, path: list[Any] | None = None) -> dict[str, int]
     return {"seconds": seconds, "nanos": nanos} if nanos else {"seconds": seconds}
 
 
-def parse_duration(value: Any, path: list[Any] | None = None) -> dict[str, int]:
+def parse_duration(value: Any, path: Any | None = None) -> dict[str, int]:
     """``seconds``/``nanos`` of a ProtoJSON duration (``"-1.5s"``); both carry the sign.
 
     Raises:
         ConversionError: not a duration.
     """
-    match = _DURATION_TEXT.match(value) if isinstance(value, str) else None
+    if type(value) is str and value[-1:] == "s":
+        # The common spellings ("12s", "1.500s") without a regex: this runs once per word of a transcript.
+        body = value[1:-1] if value[:1] == "-" else value[:-1]
+        whole, dot, fraction = body.partition(".")
+        if (
+            whole.isascii()
+            and whole.isdigit()
+            and (not dot or (fraction.isascii() and fraction.isdigit() and len(fraction) <= 9))
+        ):
+            seconds, nanos = int(whole), int(fraction.ljust(9, "0")) if dot else 0
+            if value[:1] == "-":
+                seconds, nanos = -seconds, -nanos
+            return {"seconds": seconds, "nanos": nanos}
+    match = _DURATION_TEXT.match(value) if type(value) is str else None
     if match is None:
         raise _bad(path or [], f"{value!r} is not a duration like '1.5s'")
     negative, whole, fraction = match.groups()
@@ -344,7 +390,7 @@ class _MessageConverter:
         self.reg = registry
         self.desc = registry.message_descriptor(full_name)
         self.cls = registry.message_class(full_name)
-        self._parsers: dict[str, tuple[str, Callable[[Any, list[Any]], Any]]] | None = None
+        self._parsers: dict[str, tuple[str, Callable[[Any, Any], Any]]] | None = None
         self.null_values = frozenset(
             f.name
             for f in self.desc.fields
@@ -376,9 +422,9 @@ class _MessageConverter:
             msg.extend(value)  # type: ignore[attr-defined]
         return msg
 
-    def parsers(self) -> dict[str, tuple[str, Callable[[Any, list[Any]], Any]]]:
+    def parsers(self) -> dict[str, tuple[str, Callable[[Any, Any], Any]]]:
         if self._parsers is None:
-            table: dict[str, tuple[str, Callable[[Any, list[Any]], Any]]] = {}
+            table: dict[str, tuple[str, Callable[[Any, Any], Any]]] = {}
             for f in self.desc.fields:
                 parse = _field_parser(self.reg, f)
                 table[f.json_name] = (f.name, parse)
@@ -386,21 +432,21 @@ class _MessageConverter:
             self._parsers = table
         return self._parsers
 
-    def kwargs(self, value: Any, path: list[Any]) -> dict[str, Any]:
-        if not isinstance(value, dict):
+    def kwargs(self, value: Any, path: Any) -> dict[str, Any]:
+        if type(value) is not dict and not isinstance(value, dict):
             raise _bad(path, f"a {self.desc.full_name} is a JSON object")
-        parsers = self.parsers()
+        parsers = self._parsers if self._parsers is not None else self.parsers()
         out: dict[str, Any] = {}
         for key, item in value.items():
-            try:
-                name, parse = parsers[key]
-            except KeyError:
-                raise _bad([*path, key], f"{self.desc.full_name} has no field {key!r}") from None
+            entry = parsers.get(key)
+            if entry is None:
+                raise _bad(_Step((path, key)), f"{self.desc.full_name} has no field {key!r}")
             if item is None:
-                if name in self.null_values:  # a google.protobuf.Value holds null; any other field is absent
-                    out[name] = {"null_value": 0}
+                if entry[0] in self.null_values:  # a google.protobuf.Value holds null; any other field is absent
+                    out[entry[0]] = {"null_value": 0}
                 continue
-            out[name] = parse(item, [*path, key])
+            parse = entry[1]
+            out[entry[0]] = item if parse is _IDENTITY else parse(item, _Step((path, key)))
         return out
 
     # ------------------------------------------------------------------------------------ proto → JSON
@@ -413,36 +459,40 @@ class _MessageConverter:
         return found
 
 
-def _field_parser(reg: Registry, f: descriptor.FieldDescriptor) -> Callable[[Any, list[Any]], Any]:
+def _field_parser(reg: Registry, f: descriptor.FieldDescriptor) -> Callable[[Any, Any], Any]:
     if is_map(f):
         key_field = message_of(f).fields_by_name["key"]
         value_parse = _value_parser(reg, message_of(f).fields_by_name["value"])
         key_parse = _map_key_parser(key_field)
 
-        def parse_map(value: Any, path: list[Any]) -> dict[Any, Any]:
+        def parse_map(value: Any, path: Any) -> dict[Any, Any]:
             if not isinstance(value, dict):
                 raise _bad(path, "a map is a JSON object")
-            return {key_parse(k, [*path, k]): value_parse(v, [*path, k]) for k, v in value.items()}
+            return {key_parse(k, _Step((path, k))): value_parse(v, _Step((path, k))) for k, v in value.items()}
 
         return parse_map
     item_parse = _value_parser(reg, f)
     if f.is_repeated:
 
-        def parse_list(value: Any, path: list[Any]) -> list[Any]:
+        def parse_list(value: Any, path: Any) -> list[Any]:
             if not isinstance(value, (list, tuple)):
                 raise _bad(path, "a repeated field is a JSON array")
+            if item_parse is _IDENTITY:
+                if None in value:
+                    raise _bad(path, "null is not an item")
+                return list(value)
             out = []
             for i, item in enumerate(value):
                 if item is None:
-                    raise _bad([*path, i], "null is not an item")
-                out.append(item_parse(item, [*path, i]))
+                    raise _bad(_Step((path, i)), "null is not an item")
+                out.append(item_parse(item, _Step((path, i))))
             return out
 
         return parse_list
     return item_parse
 
 
-def _map_key_parser(key: descriptor.FieldDescriptor) -> Callable[[Any, list[Any]], Any]:
+def _map_key_parser(key: descriptor.FieldDescriptor) -> Callable[[Any, Any], Any]:
     if key.type == _FD.TYPE_BOOL:
         return lambda k, path: {"true": True, "false": False}[k] if k in ("true", "false") else _fail(path, k)
     if key.type in _INT64 or key.type in _INT32:
@@ -450,32 +500,18 @@ def _map_key_parser(key: descriptor.FieldDescriptor) -> Callable[[Any, list[Any]
     return lambda k, path: k
 
 
-def _fail(path: list[Any], value: Any) -> Any:
+def _fail(path: Any, value: Any) -> Any:
     raise _bad(path, f"{value!r} is not a valid key")
 
 
-def _value_parser(reg: Registry, f: descriptor.FieldDescriptor) -> Callable[[Any, list[Any]], Any]:
+def _value_parser(reg: Registry, f: descriptor.FieldDescriptor) -> Callable[[Any, Any], Any]:
     ftype = f.type
     if ftype in _INT64 or ftype in _INT32:
         return _to_int
     if ftype in _FLOATS:
         return _to_float
-    if ftype == _FD.TYPE_BOOL:
-
-        def parse_bool(value: Any, path: list[Any]) -> bool:
-            if not isinstance(value, bool):
-                raise _bad(path, f"{value!r} is not true or false")
-            return value
-
-        return parse_bool
-    if ftype == _FD.TYPE_STRING:
-
-        def parse_string(value: Any, path: list[Any]) -> str:
-            if not isinstance(value, str):
-                raise _bad(path, f"{value!r} is not a string")
-            return value
-
-        return parse_string
+    if ftype in (_FD.TYPE_BOOL, _FD.TYPE_STRING):
+        return _IDENTITY  # protobuf's constructor refuses a value of the wrong type
     if ftype == _FD.TYPE_BYTES:
         return _to_bytes
     if ftype == _FD.TYPE_ENUM:
@@ -483,7 +519,7 @@ def _value_parser(reg: Registry, f: descriptor.FieldDescriptor) -> Callable[[Any
         by_name = {v.name: v.number for v in enum.values}
         numbers = {v.number for v in enum.values}
 
-        def parse_enum(value: Any, path: list[Any]) -> int:
+        def parse_enum(value: Any, path: Any) -> int:
             if isinstance(value, str) and value in by_name:
                 return by_name[value]
             if isinstance(value, int) and not isinstance(value, bool) and value in numbers:
@@ -493,12 +529,20 @@ def _value_parser(reg: Registry, f: descriptor.FieldDescriptor) -> Callable[[Any
         return parse_enum
     target = message_of(f)
     name = target.full_name
+    if name == "google.protobuf.Duration":
+        return parse_duration
+    if name == "google.protobuf.Timestamp":
+        return parse_timestamp
     if name in _wkt.SCHEMAS or name in _wkt.WRAPPERS or name == _wkt.ANY:
         converter = _converter_for(reg, name)
         return lambda value, path: _wkt_kwargs(converter, value, path)
 
-    def parse_message(value: Any, path: list[Any]) -> dict[str, Any]:
-        return _converter_for(reg, name).kwargs(value, path)
+    child: list[_MessageConverter] = []
+
+    def parse_message(value: Any, path: Any) -> dict[str, Any]:
+        if not child:
+            child.append(_converter(name))  # resolved on first use: message types may be recursive
+        return child[0].kwargs(value, path)
 
     return parse_message
 
@@ -507,7 +551,7 @@ def _converter_for(reg: Registry, name: str) -> _MessageConverter:
     return _converter(name)
 
 
-def _wkt_kwargs(conv: _MessageConverter, value: Any, path: list[Any]) -> Any:
+def _wkt_kwargs(conv: _MessageConverter, value: Any, path: Any) -> Any:
     """Constructor arguments (or a value protobuf accepts as is) for a well-known type's JSON form."""
     name = conv.desc.full_name
     if name == "google.protobuf.Timestamp":
@@ -536,7 +580,7 @@ def _wkt_kwargs(conv: _MessageConverter, value: Any, path: list[Any]) -> Any:
     return _any_kwargs(conv.reg, value, path)
 
 
-def _value_kwargs(value: Any, path: list[Any]) -> dict[str, Any]:
+def _value_kwargs(value: Any, path: Any) -> dict[str, Any]:
     if value is None:
         return {"null_value": 0}
     if isinstance(value, bool):
@@ -548,18 +592,18 @@ def _value_kwargs(value: Any, path: list[Any]) -> dict[str, Any]:
     if isinstance(value, dict):
         return {"struct_value": value}
     if isinstance(value, list):
-        return {"list_value": {"values": [_value_kwargs(v, [*path, i]) for i, v in enumerate(value)]}}
+        return {"list_value": {"values": [_value_kwargs(v, _Step((path, i))) for i, v in enumerate(value)]}}
     raise _bad(path, f"{type(value).__name__} is not a JSON value")
 
 
-def _any_kwargs(reg: Registry, value: Any, path: list[Any]) -> dict[str, Any]:
+def _any_kwargs(reg: Registry, value: Any, path: Any) -> dict[str, Any]:
     if not isinstance(value, dict) or not isinstance(value.get("@type"), str):
         raise _bad(path, 'an Any is an object with an "@type"')
     url = value["@type"]
     try:
         cls = reg.resolve_type_url(url)
     except UnknownNameError:
-        raise _bad([*path, "@type"], f"{url!r} names no known type") from None
+        raise _bad(_Step((path, "@type")), f"{url!r} names no known type") from None
     inner = cls.DESCRIPTOR.full_name
     conv = _converter(inner)
     if inner in _wkt.VALUE_IN_ANY or (inner == "google.protobuf.Empty" and "value" in value):
@@ -602,7 +646,7 @@ def _message_printer(conv: _MessageConverter, proto_names: bool, defaults: bool)
         out = {}
         for fd, value in msg.ListFields():
             key, value_print = fields[fd.number]
-            out[key] = value_print(value)
+            out[key] = value if value_print is _SAME else value_print(value)
         if absent:
             for f, key, value_print in absent:
                 if key not in out:
@@ -624,6 +668,8 @@ def _field_printer(
         return lambda m: {str(k): value_print(v) for k, v in m.items()}
     item_print = _value_printer(reg, f, proto_names, defaults)
     if f.is_repeated:
+        if item_print is _SAME:
+            return list
         return lambda values: [item_print(v) for v in values]
     return item_print
 
@@ -635,7 +681,7 @@ def _value_printer(
     if ftype in _INT64:
         return str
     if ftype in _INT32 or ftype in (_FD.TYPE_BOOL, _FD.TYPE_STRING):
-        return lambda v: v
+        return _SAME
     if ftype in _FLOATS:
         return _print_float if ftype == _FD.TYPE_DOUBLE else _print_float32
     if ftype == _FD.TYPE_BYTES:
@@ -647,11 +693,34 @@ def _value_printer(
             return lambda v: None
         return lambda v: names.get(v, v)
     name = message_of(f).full_name
+    if name == "google.protobuf.Duration":
+        return _print_duration
+    resolved: list[Callable[[Any], Any]] = []
 
     def print_message(value: Any) -> Any:
-        return _converter(name).printer(proto_names, defaults)(value)
+        if not resolved:
+            resolved.append(_converter(name).printer(proto_names, defaults))  # lazily: types may be recursive
+        return resolved[0](value)
 
     return print_message
+
+
+def _SAME(value: Any) -> Any:  # noqa: N802 - a marker as much as a function
+    return value
+
+
+def _print_duration(msg: Any) -> str:
+    """ProtoJSON's spelling of a Duration: 0, 3, 6 or 9 fraction digits (what ``ToJsonString`` prints)."""
+    seconds, nanos = msg.seconds, msg.nanos
+    sign = "-" if seconds < 0 or nanos < 0 else ""
+    seconds, nanos = abs(seconds), abs(nanos)
+    if not nanos:
+        return f"{sign}{seconds}s"
+    if nanos % 1_000_000 == 0:
+        return f"{sign}{seconds}.{nanos // 1_000_000:03d}s"
+    if nanos % 1_000 == 0:
+        return f"{sign}{seconds}.{nanos // 1_000:06d}s"
+    return f"{sign}{seconds}.{nanos:09d}s"
 
 
 def _print_float(value: float) -> Any:
@@ -661,9 +730,15 @@ def _print_float(value: float) -> Any:
 
 
 def _print_float32(value: float) -> Any:
-    if math.isfinite(value):
-        return _print_float(shortest_float(value))
-    return _print_float(value)
+    """A float field as ProtoJSON prints it: the shortest decimal that reads back as the same float32."""
+    if value == 0.0 or not math.isfinite(value):  # keeps -0.0 apart from 0.0, which a cache would merge
+        return _print_float(value)
+    return _shortest_float32(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _shortest_float32(value: float) -> float:
+    return shortest_float(value)  # cached: confidences and the like repeat a lot
 
 
 def _print_wkt(conv: _MessageConverter, msg: Any, proto_names: bool, defaults: bool) -> Any:
