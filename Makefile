@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 TEST_ENVS := .venv-pb6 .venv-pb7
 
 .DEFAULT_GOAL := help
-.PHONY: help install generate check-generated lint typecheck test test-pb6 test-pb7 demo bench clean
+.PHONY: help install generate check-generated lint typecheck test test-pb6 test-pb7 demo bench bench-startup clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -51,12 +51,8 @@ test-pb7: .venv-pb7/.installed ## the test suite on protobuf 7.x
 
 test: check-generated lint typecheck test-pb6 test-pb7 ## everything: freshness, lint, types, tests on both runtimes
 
-demo: $(VENV)/.installed ## list the contract and round-trip the bundled examples through binary
-	@echo "== yc-contracts list services methods routes"
-	@$(VENV)/bin/yc-contracts list services methods routes
-	@echo
-	@echo "== examples/*.txtpb: text format -> binary -> our message, and into the official SDK's class"
-	@$(PY) examples/roundtrip.py examples/*.txtpb
+demo: $(VENV)/.installed ## the showcase: validate, convert, transcode, export schemas, find breaking changes
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash examples/demo.sh
 
 bench: $(VENV)/.installed ## benchmarks: validators vs jsonschema, fastjsonschema, jsonschema-rs; converters vs json_format
 	$(PY) bench/run.py
@@ -65,3 +61,6 @@ bench: $(VENV)/.installed ## benchmarks: validators vs jsonschema, fastjsonschem
 clean: ## remove the virtualenvs and caches
 	rm -rf $(VENV) $(TEST_ENVS) build dist src/*.egg-info .mypy_cache .ruff_cache .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+bench-startup: $(VENV)/.installed ## start-up time of the CLI (--version, one-file validate; budget 0.3 s)
+	$(PY) bench/startup.py

@@ -31,9 +31,9 @@ from google.protobuf import json_format
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import payloads  # noqa: E402 - bench/ is not a package
+import payloads
 
-import yc_contracts  # noqa: E402
+import yc_contracts
 
 REG = yc_contracts.registry
 POOL = REG.descriptor_pool

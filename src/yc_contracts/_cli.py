@@ -1,15 +1,19 @@
-"""The ``yc-contracts`` command line: a pure function of its arguments and two streams.
+"""The ``yc-contracts`` command line: a pure function of its arguments and its streams.
 
 :func:`run` is what tests call; the console script (``yc_contracts.__main__``) only wires it to ``sys``.
-Commands import what they need when they run, so ``--version`` stays fast.
+Each command lives in a module of its own, imported when the command runs, so ``--version`` and a one-file
+``validate`` import only what they need.
+
+Exit statuses, the same for every command: 0 success, 1 the inputs break the contract (violations, a request the
+routes reject, breaking changes, schema drift), 2 the command could not do its job (usage, unreadable or
+unparsable input, a missing tool).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, Final, TextIO
 
 from yc_contracts._errors import YcContractsError
 from yc_contracts._version import __version__
@@ -17,16 +21,18 @@ from yc_contracts._version import __version__
 if TYPE_CHECKING:
     from yc_contracts._registry import Registry
 
-EXIT_OK = 0
-EXIT_USAGE = 2
+EXIT_OK: Final = 0
+EXIT_USAGE: Final = 2
 
-_LIST_SECTIONS = ("services", "methods", "routes", "messages")
+_LIST_SECTIONS: Final = ("services", "methods", "routes", "messages")
+_VALIDATE_FORMATS: Final = ("text", "json", "junit", "sarif", "github")
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as an exception instead of exiting the interpreter."""
 
     def __init__(self, *args: Any, stdout: TextIO, stderr: TextIO, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
         super().__init__(*args, **kwargs)
         self._out, self._err = stdout, stderr
 
@@ -57,25 +63,206 @@ class _ExitRequestError(Exception):
         self.code = code
 
 
+class Streams:
+    """The streams a command may use: text out and err, and standard input (bytes), read at most once."""
+
+    def __init__(self, stdout: TextIO, stderr: TextIO, stdin: IO[bytes] | None) -> None:
+        self.stdout = stdout
+        self.stderr = stderr
+        self._stdin = stdin
+        self._stdin_data: bytes | None = None
+
+    def read_stdin(self) -> bytes:
+        """All of standard input (the same bytes however often it is asked for)."""
+        if self._stdin_data is None:
+            stream = self._stdin if self._stdin is not None else sys.stdin.buffer
+            self._stdin_data = stream.read()
+        return self._stdin_data
+
+    def read_input(self, name: str) -> bytes:
+        """The bytes of a file named on the command line, or of standard input for ``-``.
+
+        Raises:
+            UsageError: the file cannot be read.
+        """
+        if name == "-":
+            return self.read_stdin()
+        try:
+            with open(name, "rb") as f:
+                return f.read()
+        except OSError as e:
+            raise UsageError(f"cannot read {name}: {e.strerror or e}") from e
+
+    def write_bytes(self, data: bytes) -> None:
+        """Binary output on standard output (refused on a terminal, which would show noise).
+
+        Raises:
+            UsageError: standard output is a terminal, or is not backed by a byte stream.
+        """
+        isatty = getattr(self.stdout, "isatty", None)
+        if isatty is not None and isatty():
+            raise UsageError("refusing to write binary protobuf to a terminal; redirect it (> request.bin)")
+        buffer = getattr(self.stdout, "buffer", None)
+        if buffer is None:
+            raise UsageError("binary output needs a byte stream; redirect standard output to a file")
+        self.stdout.flush()
+        buffer.write(data)
+        buffer.flush()
+
+
+# ------------------------------------------------------------------------------------------- the parser
+
+
 def _parser(stdout: TextIO, stderr: TextIO) -> _Parser:
     parser = _Parser(
         prog="yc-contracts",
-        description="The protocol contract of Yandex Cloud's asynchronous recognition APIs.",
+        description="The protocol contract of Yandex Cloud's asynchronous recognition APIs: validate payloads, "
+        "convert and transcode messages, export and check schemas, and find breaking changes.",
+        epilog="Exit status: 0 success; 1 the input breaks the contract; 2 usage, unreadable input or a missing tool.",
         stdout=stdout,
         stderr=stderr,
     )
     parser.add_argument("--version", action="version", version=f"yc-contracts {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    listing = commands.add_parser(
-        "list",
-        help="list the contract's services, methods, HTTP routes and messages",
-        description="List what the contract defines. With no SECTION, every section is printed.",
+
+    def command(name: str, help_text: str, description: str) -> _Parser:
+        sub: _Parser = commands.add_parser(name, help=help_text, description=description, stdout=stdout, stderr=stderr)
+        return sub
+
+    _validate_parser(command)
+    _convert_parser(command)
+    _transcode_parser(command)
+
+    schemas = command("schemas", "export the JSON Schemas, or check them against the contract", "JSON Schemas.")
+    schemas_commands = schemas.add_subparsers(dest="schemas_command", metavar="ACTION", parser_class=_Parser)
+    export = schemas_commands.add_parser(
+        "export",
+        help="write the published JSON Schemas and openapi.json into DIR",
+        description="Write every published JSON Schema (one per message, Any, each long-running method's "
+        "Operation, a bundle) and openapi.json into DIR (created if needed; files of those names are replaced).",
         stdout=stdout,
         stderr=stderr,
+    )
+    export.add_argument("directory", metavar="DIR")
+    check = schemas_commands.add_parser(
+        "check",
+        help="fail if schema files differ from what the contract generates",
+        description="Regenerate the schemas from the installed package's descriptors and rules and compare them "
+        "with the package's published files, or with the files in DIR (an earlier `schemas export`). "
+        "Exit status 1 lists the files that differ.",
+        stdout=stdout,
+        stderr=stderr,
+    )
+    check.add_argument("directory", metavar="DIR", nargs="?", help="a folder of exported schema files")
+
+    command("openapi", "print the OpenAPI 3.1 document of the REST routes", "Print the published openapi.json.")
+    _breaking_parser(command)
+
+    listing = command(
+        "list",
+        "list the contract's services, methods, HTTP routes and messages",
+        "List what the contract defines. With no SECTION, every section is printed.",
     )
     listing.add_argument("sections", nargs="*", metavar="SECTION", help=f"any of: {', '.join(_LIST_SECTIONS)}")
     listing.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     return parser
+
+
+def _validate_parser(command: Any) -> None:
+    validate = command(
+        "validate",
+        "check payload files against the contract",
+        "Check REST JSON payloads against the contract: .json files (one payload), .yaml/.yml (one per document), "
+        ".ndjson/.jsonl (one per line); folders are searched; - reads standard input.\n\n"
+        "The type of each file comes from --type/--route, or from [tool.yc-contracts.payloads] in the nearest "
+        "pyproject.toml (docs/cli.md).\nEach problem is printed as FILE:LINE:COLUMN: SEVERITY [RULE] "
+        "/json/pointer: sentence.\n\nExit status: 0 all valid, 1 violations, 2 a file could not be read or typed.",
+    )
+    which = validate.add_mutually_exclusive_group()
+    which.add_argument("--type", metavar="NAME", help="message full name (or <method>.Operation) of every payload")
+    which.add_argument("--route", metavar='"VERB /path"', help="the REST route whose request body the payloads are")
+    validate.add_argument("--format", choices=_VALIDATE_FORMATS, default="text", help="report format (default: text)")
+    validate.add_argument(
+        "--warnings-as-errors", action="store_true", help="fail (exit 1) on warning-severity rules too"
+    )
+    validate.add_argument(
+        "--input-format",
+        choices=("json", "yaml", "ndjson"),
+        help="read every file this way, whatever its name (standard input is JSON unless told)",
+    )
+    validate.add_argument(
+        "--ignore-unmapped",
+        action="store_true",
+        help="skip files that no [tool.yc-contracts.payloads] glob maps (for pre-commit, which passes every file)",
+    )
+    validate.add_argument(
+        "--jobs", type=int, metavar="N", help="processes to use for large runs (default: one per core; 1: none)"
+    )
+    validate.add_argument("-v", "--verbose", action="store_true", help="also list valid payloads (text format)")
+    validate.add_argument("paths", nargs="+", metavar="PATH", help="files, folders, or - for standard input")
+
+
+def _convert_parser(command: Any) -> None:
+    convert = command(
+        "convert",
+        "convert a message between REST JSON, NDJSON, protobuf binary and text format",
+        "Convert one message (or an NDJSON stream of them) read from FILE or standard input, and write it to "
+        "standard output.\n\nrest: REST JSON (ProtoJSON); ndjson: one message per line; binary: the protobuf wire "
+        "format; text: protobuf text format (a '# proto-message: NAME' line can name the type).\n"
+        "The input is validated first; exit status 1 lists the violations, 2 means it cannot be read.",
+    )
+    convert.add_argument("--type", metavar="NAME", help='message full name, or a route "VERB /path" (its request)')
+    convert.add_argument(
+        "--from", dest="source_format", required=True, choices=("rest", "ndjson", "binary", "text"), help="input"
+    )
+    convert.add_argument(
+        "--to", dest="target_format", required=True, choices=("rest", "ndjson", "binary", "text"), help="output"
+    )
+    convert.add_argument(
+        "--names", choices=("json", "proto"), default="json", help="REST field names: lowerCamelCase or proto"
+    )
+    convert.add_argument("--no-validate", dest="validate", action="store_false", help="convert without validating")
+    convert.add_argument("input", nargs="?", default="-", metavar="FILE", help="input file (default: - for stdin)")
+
+
+def _transcode_parser(command: Any) -> None:
+    transcode = command(
+        "transcode",
+        "show the gRPC call an HTTP request becomes",
+        "Map an HTTP request onto the contract's google.api.http routes: print the gRPC method, the metadata "
+        "forwarded from the headers and the request message, then check the request against the contract.\n\n"
+        "Exit status: 0 a valid call, 1 the request would be rejected (no route, bad parameters, violations).",
+    )
+    transcode.add_argument("verb", metavar="VERB", help="GET, POST, DELETE, ...")
+    transcode.add_argument("path", metavar="PATH", help="the request path, e.g. /operations/abc (may carry ?query)")
+    transcode.add_argument("--query", action="append", metavar="NAME=VALUE", help="a query parameter (repeatable)")
+    transcode.add_argument("--body", metavar="FILE", help="the JSON body (- for standard input)")
+    transcode.add_argument("--header", action="append", metavar='"NAME: VALUE"', help="a header (repeatable)")
+    transcode.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text: request in protobuf text format; json: all"
+    )
+    transcode.add_argument("--no-validate", dest="validate", action="store_false", help="do not check the request")
+
+
+def _breaking_parser(command: Any) -> None:
+    breaking = command(
+        "breaking",
+        "list breaking changes against another version of the protos",
+        "Compare the .proto files under --protos (default: protos) with another version of them: a folder (an "
+        "import root like protos/) or a git revision (its copy of the same folder, read with git archive).\n\n"
+        "Categories: WIRE (encoding and generated code), JSON (REST JSON names), REST (google.api.http routes), "
+        "VALIDATION (tightened yandex.cloud options). Additions and looser options are not breaking.\n"
+        "Needs protoc from grpcio-tools. Exit status: 0 none, 1 breaking changes, 2 usage or compile errors.",
+    )
+    breaking.add_argument("--against", required=True, metavar="REF_OR_DIR", help="a git revision or a folder")
+    breaking.add_argument("--protos", default="protos", metavar="DIR", help="this version's proto root (protos)")
+    breaking.add_argument(
+        "-I", "--include", action="append", metavar="DIR", help="another import root for both versions (repeatable)"
+    )
+    breaking.add_argument("--format", choices=("text", "json", "github"), default="text", help="report format")
+
+
+# ---------------------------------------------------------------------------------------------- list
 
 
 def _short(full_name: str, package: str) -> str:
@@ -151,7 +338,9 @@ def _list_text(data: dict[str, list[dict[str, Any]]], out: TextIO) -> None:
     out.write("\n\n".join("\n".join(b) for b in blocks) + "\n")
 
 
-def _cmd_list(args: argparse.Namespace, stdout: TextIO) -> int:
+def _cmd_list(args: argparse.Namespace, streams: Streams) -> int:
+    import json
+
     from yc_contracts._registry import default_registry
 
     unknown = [s for s in args.sections if s not in _LIST_SECTIONS]
@@ -160,24 +349,62 @@ def _cmd_list(args: argparse.Namespace, stdout: TextIO) -> int:
     sections = list(dict.fromkeys(args.sections)) or list(_LIST_SECTIONS)
     data = _list_data(default_registry(), sections)
     if args.format == "json":
-        stdout.write(json.dumps(data, indent=2) + "\n")
+        streams.stdout.write(json.dumps(data, indent=2) + "\n")
     else:
-        _list_text(data, stdout)
+        _list_text(data, streams.stdout)
     return EXIT_OK
 
 
-def run(argv: list[str], stdout: TextIO, stderr: TextIO) -> int:
+# ------------------------------------------------------------------------------------------- dispatch
+
+
+def _dispatch(args: argparse.Namespace, streams: Streams) -> int:
+    name = args.command
+    if name == "validate":
+        from yc_contracts import _cli_validate
+
+        return _cli_validate.command(args, streams)
+    if name == "convert":
+        from yc_contracts import _cli_convert
+
+        return _cli_convert.command(args, streams)
+    if name == "transcode":
+        from yc_contracts import _cli_transcode
+
+        return _cli_transcode.command(args, streams)
+    if name == "schemas":
+        from yc_contracts import _cli_schemas
+
+        if args.schemas_command == "export":
+            return _cli_schemas.export_command(args, streams)
+        if args.schemas_command == "check":
+            return _cli_schemas.check_command(args, streams)
+        raise UsageError("schemas: choose an action: export DIR, or check [DIR]")
+    if name == "openapi":
+        from yc_contracts import _cli_schemas
+
+        return _cli_schemas.openapi_command(args, streams)
+    if name == "breaking":
+        from yc_contracts import _cli_breaking
+
+        return _cli_breaking.command(args, streams)
+    return _cmd_list(args, streams)
+
+
+def run(argv: list[str], stdout: TextIO, stderr: TextIO, *, stdin: IO[bytes] | None = None) -> int:
     """Run the CLI with ``argv`` (without the program name); return the exit status.
 
-    Exit statuses: 0 success, 2 usage errors. Nothing is written to ``sys.stdout``/``sys.stderr`` directly.
+    ``stdin`` is what ``-`` reads (standard input's bytes when not given). Nothing is written to
+    ``sys.stdout``/``sys.stderr`` directly.
     """
     parser = _parser(stdout, stderr)
+    streams = Streams(stdout, stderr, stdin)
     try:
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help(stdout)
             return EXIT_USAGE
-        return _cmd_list(args, stdout)
+        return _dispatch(args, streams)
     except _ExitRequestError as e:
         return e.code
     except YcContractsError as e:

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# The yc-contracts showcase, run by `make demo`: every command of the CLI on the bundled examples.
+#
+# Each step prints the command it runs (after "$ "), then what the command prints. Commands that report problems
+# on purpose exit with 1 (the input breaks the contract) or 2 (the input cannot be read); the script checks that
+# each command exits as expected and stops on any surprise.
+set -euo pipefail
+cd "$(dirname "$0")"
+examples=$(pwd)
+command -v yc-contracts >/dev/null || { echo "yc-contracts is not on PATH (run: make demo)" >&2; exit 1; }
+
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# show COMMAND...: print it as you would type it (arguments with spaces quoted).
+show() {
+  local out="$" arg
+  for arg in "$@"; do
+    case $arg in *[[:space:]]*) out+=" \"$arg\"" ;; *) out+=" $arg" ;; esac
+  done
+  printf '%s\n' "$out"
+}
+# expect STATUS COMMAND...: show and run COMMAND, and fail the demo unless it exits with STATUS.
+expect() {
+  local want=$1
+  shift
+  show "$@"
+  local got=0
+  "$@" 2>&1 || got=$?
+  if [ "$got" -ne "$want" ]; then
+    echo "demo: expected exit status $want, got $got" >&2
+    exit 1
+  fi
+  if [ "$want" -ne 0 ]; then printf '(exit status %s)\n' "$got"; fi
+}
+
+step "1. What the contract holds"
+expect 0 yc-contracts list services routes
+
+step "2. Validate the good payloads: JSON, YAML and NDJSON (one payload per line)"
+echo "   Which message type each file is comes from examples/pyproject.toml, [tool.yc-contracts.payloads]."
+expect 0 yc-contracts validate -v payloads/*/*.good.*
+
+step "3. Validate the bad ones: every problem at file:line:column, with its rule id and one sentence"
+expect 1 yc-contracts validate payloads/ocr_v1/recognize_text.bad.json payloads/stt_v2 payloads/stt_v3/recognize_file.bad.yaml payloads/operation/operations.bad.ndjson
+
+step "4. A file that is not JSON is reported at its line and column; the other files are still checked"
+expect 2 yc-contracts validate payloads/stt_v3
+
+step "5. The same checks for CI: GitHub annotations (also: --format json, junit, sarif)"
+expect 1 yc-contracts validate --format github payloads/stt_v2/long_running_recognize.bad.json
+
+step "6. Without a pyproject.toml: name the type, or the REST route whose body the payload is"
+expect 0 yc-contracts validate --route "POST /speech/stt/v2/longRunningRecognize" payloads/stt_v2/long_running_recognize.good.json
+
+step "7. Convert a request: REST JSON -> protobuf text format -> binary -> REST JSON"
+type=yandex.cloud.ai.stt.v2.LongRunningRecognitionRequest
+cp payloads/stt_v2/long_running_recognize.good.json "$scratch/request.json"
+cp stt_v3_recognize_file.txtpb "$scratch/"
+cd "$scratch"
+expect 0 yc-contracts convert --type "$type" --from rest --to text request.json
+yc-contracts convert --type "$type" --from rest --to text request.json > request.txtpb
+show yc-contracts convert --type "$type" --from text --to binary request.txtpb ">" request.bin
+yc-contracts convert --type "$type" --from text --to binary request.txtpb > request.bin
+echo "   request.bin: $(wc -c < request.bin) bytes of protobuf wire format; the first 32:"
+od -A d -t x1 -N 32 request.bin | sed 's/^/   /'
+expect 0 yc-contracts convert --type "$type" --from binary --to ndjson request.bin
+yc-contracts convert --type "$type" --from binary --to ndjson request.bin > back.ndjson
+yc-contracts convert --type "$type" --from rest --to ndjson request.json > original.ndjson
+if cmp -s back.ndjson original.ndjson; then
+  echo "   round trip: the REST JSON that comes back is the one that went in"
+else
+  echo "demo: the round trip changed the request" >&2
+  exit 1
+fi
+step "   ...a text-format file can name its own type (its '# proto-message:' line)"
+expect 0 yc-contracts convert --from text --to rest stt_v3_recognize_file.txtpb
+cd "$examples"
+
+step "8. Transcode the seeds' REST calls to the gRPC calls they become"
+expect 0 yc-contracts transcode POST /speech/stt/v2/longRunningRecognize --body payloads/stt_v2/long_running_recognize.good.json \
+  --header "Authorization: Api-Key AQVN-example-key" --header "x-data-logging-enabled: true"
+expect 0 yc-contracts transcode GET /operations/e03sup6d5h1qa1b2c3d4 --header "Authorization: Bearer t1.example"
+expect 0 yc-contracts transcode POST /stt/v3/recognizeFileAsync --body payloads/stt_v3/recognize_file.good.json
+expect 0 yc-contracts transcode POST /ocr/v1/recognizeTextAsync --body payloads/ocr_v1/recognize_text.good.json \
+  --header "x-folder-id: b1gq8m4r2c7t0v5k9e3d"
+expect 0 yc-contracts transcode GET /ocr/v1/getRecognition --query operationId=fcq1v0mh3k5a7s2d9b4e --format json
+step "   ...and a request the routes reject (HTTP 400), with the body's violations located"
+expect 1 yc-contracts transcode POST /speech/stt/v2/longRunningRecognize --body payloads/stt_v2/long_running_recognize.bad.json
+
+step "9. Export the JSON Schemas and the OpenAPI document, and check them against the contract"
+cd "$scratch"
+expect 0 yc-contracts schemas export schemas
+find schemas -name '*.json' | sort | sed -n '1,3s/^/   /p'
+echo "   ..."
+expect 0 yc-contracts schemas check schemas
+echo '{"title": "edited by hand"}' > schemas/speechkit.stt.v3.RawAudio.schema.json
+echo "\$ echo '{\"title\": \"edited by hand\"}' > schemas/speechkit.stt.v3.RawAudio.schema.json"
+expect 1 yc-contracts schemas check schemas
+
+step "10. Breaking changes: a copy of protos/ with a tightened length, a removed field and a renamed enum value"
+cp -r "$examples/../protos" before
+cp -r before after
+# edit FILE SED-SCRIPT: sed in place, portably (BSD and GNU sed spell -i differently).
+edit() { sed -e "$2" "$1" > "$1.new" && mv "$1.new" "$1"; }
+edit after/yandex/cloud/ai/ocr/v1/ocr_service.proto \
+  's/string model = 4 \[(yandex.cloud.length) = "<=50"\];/string model = 4 [(yandex.cloud.length) = "<=20"];/'
+edit after/yandex/cloud/ai/stt/v2/stt_service.proto '/^  bool raw_results = 10;$/d'
+edit after/yandex/cloud/ai/stt/v2/stt_service.proto 's/^    MP3 = 3;$/    MPEG_AUDIO = 3;/'
+expect 1 yc-contracts breaking --protos after --against before
+echo "   (yc-contracts breaking --against main compares protos/ with the main branch, read with git archive)"
+cd "$examples"
+
+step "11. The text-format examples through the wire format, and into the official SDK's classes"
+expect 0 python roundtrip.py ./*.txtpb
