@@ -1,5 +1,6 @@
 """Console entry point: ``yc-contracts`` and ``python -m yc_contracts``."""
 
+import os
 import sys
 
 from yc_contracts._cli import run
@@ -7,7 +8,15 @@ from yc_contracts._cli import run
 
 def main() -> None:
     """Run the CLI on ``sys.argv`` and exit with its status."""
-    sys.exit(run(sys.argv[1:], sys.stdout, sys.stderr))
+    try:
+        status = run(sys.argv[1:], sys.stdout, sys.stderr)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (``yc-contracts openapi | head``): not an error worth a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        status = 141
+    sys.exit(status)
 
 
 if __name__ == "__main__":
