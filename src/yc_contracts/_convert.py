@@ -188,7 +188,10 @@ def from_stream(message_ref: MessageRef, data: str | bytes, *, validate: bool = 
         items: list[Any] = loaded.value
     else:
         items = []
-        for number, line in enumerate(text.splitlines(), 1):
+        # NDJSON lines end at "\n" only: str.splitlines() would also split at U+2028, U+0085 and the like,
+        # which JSON strings may hold unescaped.
+        for number, raw_line in enumerate(text.split("\n"), 1):
+            line = raw_line.removesuffix("\r")
             if not line.strip():
                 continue
             loaded = load_text(line)
