@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 TEST_ENVS := .venv-pb6 .venv-pb7
 
 .DEFAULT_GOAL := help
-.PHONY: help install generate check-generated lint typecheck test test-pb6 test-pb7 demo bench bench-startup clean
+.PHONY: help install generate check-generated lint typecheck test test-pb6 test-pb7 test-deep demo bench bench-startup clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -50,6 +50,9 @@ test-pb7: .venv-pb7/.installed ## the test suite on protobuf 7.x
 	.venv-pb7/bin/python -m pytest
 
 test: check-generated lint typecheck test-pb6 test-pb7 ## everything: freshness, lint, types, tests on both runtimes
+
+test-deep: .venv-pb6/.installed ## the property suite with HYPOTHESIS_PROFILE=deep (>= 10,000 examples per type)
+	HYPOTHESIS_PROFILE=deep .venv-pb6/bin/python -m pytest tests/property -q
 
 demo: $(VENV)/.installed ## the showcase: validate, convert, transcode, export schemas, find breaking changes
 	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash examples/demo.sh

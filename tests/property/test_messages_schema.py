@@ -25,7 +25,7 @@ from referencing.jsonschema import DRAFT202012
 from schema_support import Failure, failures
 
 import yc_contracts
-from yc_contracts import Registry, UnknownNameError, testing
+from yc_contracts import Registry, UnknownNameError
 from yc_contracts._options import field_rules, oneof_exactly_one
 from yc_contracts._rules import Rule, RuleSet, When, load_rules
 from yc_contracts._schemas import SchemaGenerator, schema_id
@@ -350,10 +350,6 @@ def test_every_branch_is_reachable(name: str, branch: str, condition: Any) -> No
 
 
 # ------------------------------------------------------------------------------------------ 3: the API itself
-
-
-def test_exports() -> None:
-    assert testing.__all__ == ["messages"]
 
 
 def test_strategies_are_cached() -> None:

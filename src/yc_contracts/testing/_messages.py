@@ -12,6 +12,9 @@ generated to satisfy every constraint by construction:
 - oneofs (at most one member, exactly one under ``(yandex.cloud.exactly_one)``) and the object-level rules
   ``exactly_one``/``at_most_one`` choose which members are set before any value is drawn.
 
+Requests whose ``content`` the validators inspect get a small file that agrees with what the rest of the
+message declares (:mod:`yc_contracts.testing._media`), so they pass content inspection too.
+
 Filtering is the last resort, used only where two constraints cannot be combined constructively (a pattern
 together with a length bound or a second pattern, a serialized-size bound on a ``Struct``).
 """
@@ -39,6 +42,7 @@ from yc_contracts._options import FieldRules, Interval, field_rules, oneof_exact
 from yc_contracts._registry import MessageRef, Registry, default_registry
 from yc_contracts._rules import Rule, When, load_rules
 from yc_contracts._wkt import MAX_DURATION_SECONDS
+from yc_contracts.testing._media import fix_content
 
 __all__ = ["messages"]
 
@@ -113,8 +117,9 @@ class _Absent:
 
 ABSENT: Final = _Absent()
 
-# Rules passed down from an ancestor: (rule id, the rest of its path below this message).
-_Inherited: TypeAlias = tuple[tuple[str, tuple[str, ...]], ...]
+Inherited: TypeAlias = tuple[tuple[str, tuple[str, ...]], ...]
+"""Service rules passed down from an ancestor: (rule id, the rest of its path below this message)."""
+_Inherited: TypeAlias = Inherited
 
 
 # ------------------------------------------------------------------------------------------------ public API
@@ -530,6 +535,15 @@ _compilers: dict[int, _Compiler] = {}
 _compilers_lock = threading.Lock()
 
 
+def compiler_for(reg: Registry) -> _Compiler:
+    """The (cached) strategy compiler of a registry; the other strategy modules read its rules from it.
+
+    Raises:
+        ContractError: the service rules do not fit the registry's types.
+    """
+    return _compiler(reg)
+
+
 def _compiler(reg: Registry) -> _Compiler:
     with _compilers_lock:
         found = _compilers.get(id(reg))
@@ -572,6 +586,13 @@ def _rules_of(reg: Registry) -> tuple[Rule, ...]:
     return tuple(kept)
 
 
+def _target(reg: Registry, rule: Rule) -> str:
+    desc = reg.message_descriptor(rule.message)
+    for step in rule.path:
+        desc = message_of(desc.fields_by_name[step])
+    return desc.full_name
+
+
 @dataclass(frozen=True)
 class _Group:
     """Fields of which at most one (``exactly``: exactly one) may appear."""
@@ -593,6 +614,12 @@ class _Compiler:
         self.anchored: dict[str, list[Rule]] = {}
         for rule in rules:
             self.anchored.setdefault(rule.message, []).append(rule)
+        self.targets = {rule.id: _target(reg, rule) for rule in rules}
+        """Rule id → the full name of the type whose field or object the rule checks (the end of its path)."""
+        self.ranged = frozenset(
+            (self.targets[rule.id], rule.field) for rule in rules if rule.kind == "range" and rule.field is not None
+        )
+        """(type, field) pairs a ``range`` rule bounds somewhere."""
         self._plans: dict[tuple[str, _Inherited, int], _Plan] = {}
         self._messages: dict[tuple[str, _Inherited, int], SearchStrategy[Message]] = {}
         self._fields: dict[tuple[Any, ...], SearchStrategy[Any]] = {}
@@ -600,6 +627,23 @@ class _Compiler:
         self._any: dict[int, SearchStrategy[Message]] = {}
 
     # ---------------------------------------------------------------------------------------- messages
+
+    def split(self, desc: descriptor.Descriptor, inherited: Inherited) -> tuple[list[Rule], dict[str, Inherited]]:
+        """The rules that apply at an object of type ``desc`` (its own and those arriving from ancestors), and
+        the rules it passes on, by the field they go through."""
+        here: list[Rule] = []
+        down: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        pending = [(rule.id, rule.path) for rule in self.anchored.get(desc.full_name, ())] + list(inherited)
+        for rule_id, path in dict.fromkeys(pending):
+            if path:
+                down.setdefault(path[0], []).append((rule_id, path[1:]))
+            else:
+                here.append(self.rules[rule_id])
+        return here, {name: tuple(items) for name, items in down.items()}
+
+    def passed_down(self, desc: descriptor.Descriptor, inherited: Inherited) -> dict[str, Inherited]:
+        """The rules an object of type ``desc`` passes on to its fields (see :meth:`split`)."""
+        return self.split(desc, inherited)[1]
 
     def root(self, desc: descriptor.Descriptor, overrides: tuple[_Override, ...]) -> SearchStrategy[Message]:
         if desc.full_name in _WELL_KNOWN:
@@ -1019,15 +1063,7 @@ class _Plan:
         # Rules that look at this object, and rules passed further down, by the field they pass through. The
         # type's own rules apply wherever it is built (the published schema puts them into the type's document,
         # which every reference to the type shares); rules of an ancestor arrive with the rest of their path.
-        here: list[Rule] = []
-        down: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-        pending = [(rule.id, rule.path) for rule in compiler.anchored.get(desc.full_name, ())] + list(inherited)
-        for rule_id, path in dict.fromkeys(pending):
-            if path:
-                down.setdefault(path[0], []).append((rule_id, path[1:]))
-            else:
-                here.append(rules[rule_id])
-        self.down: dict[str, _Inherited] = {name: tuple(items) for name, items in down.items()}
+        here, self.down = compiler.split(desc, inherited)
         # A required field needs every object on its path to be present.
         self.forced = frozenset(
             name for name, items in self.down.items() if any(rules[i].kind == "required" for i, _ in items)
@@ -1109,6 +1145,7 @@ class _Plan:
                 value = draw(compiler.field(field, rules, mode, self.down.get(field.name, ()), self.budget))
                 if value is not ABSENT:
                     _assign(reg, msg, field, value)
+        fix_content(draw, msg, frozenset(o.field.name for o in overrides))
         return msg
 
     def _mode(self, name: str, rules: tuple[Rule, ...], chosen: set[str], excluded: set[str]) -> Mode:
