@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from google.protobuf import descriptor
 
 from yc_contracts._errors import ContractError
+
+_FD = descriptor.FieldDescriptor
+
+INT_RANGES: Final = {
+    _FD.TYPE_INT32: (-(2**31), 2**31 - 1),
+    _FD.TYPE_SINT32: (-(2**31), 2**31 - 1),
+    _FD.TYPE_SFIXED32: (-(2**31), 2**31 - 1),
+    _FD.TYPE_UINT32: (0, 2**32 - 1),
+    _FD.TYPE_FIXED32: (0, 2**32 - 1),
+    _FD.TYPE_INT64: (-(2**63), 2**63 - 1),
+    _FD.TYPE_SINT64: (-(2**63), 2**63 - 1),
+    _FD.TYPE_SFIXED64: (-(2**63), 2**63 - 1),
+    _FD.TYPE_UINT64: (0, 2**64 - 1),
+    _FD.TYPE_FIXED64: (0, 2**64 - 1),
+}
+"""The range of every integer field type, by descriptor type."""
 
 
 def message_of(field: descriptor.FieldDescriptor) -> descriptor.Descriptor:

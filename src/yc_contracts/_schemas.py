@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Final
 from google.protobuf import descriptor
 
 from yc_contracts import _wkt
-from yc_contracts._descriptors import enum_of, is_map, message_of
+from yc_contracts._descriptors import INT_RANGES, enum_of, is_map, message_of
 from yc_contracts._options import FieldRules, Interval, field_rules, integer_range_pattern, oneof_exactly_one
 from yc_contracts._rules import Rule, RuleSet, When
 from yc_contracts._wkt import exact
@@ -47,18 +47,7 @@ ANY_KEY: Final = _wkt.ANY
 OPERATION: Final = "yandex.cloud.operation.Operation"
 
 _FD = descriptor.FieldDescriptor
-_INT_RANGES: Final = {
-    _FD.TYPE_INT32: (-(2**31), 2**31 - 1),
-    _FD.TYPE_SINT32: (-(2**31), 2**31 - 1),
-    _FD.TYPE_SFIXED32: (-(2**31), 2**31 - 1),
-    _FD.TYPE_UINT32: (0, 2**32 - 1),
-    _FD.TYPE_FIXED32: (0, 2**32 - 1),
-    _FD.TYPE_INT64: (-(2**63), 2**63 - 1),
-    _FD.TYPE_SINT64: (-(2**63), 2**63 - 1),
-    _FD.TYPE_SFIXED64: (-(2**63), 2**63 - 1),
-    _FD.TYPE_UINT64: (0, 2**64 - 1),
-    _FD.TYPE_FIXED64: (0, 2**64 - 1),
-}
+_INT_RANGES: Final = INT_RANGES
 _TYPE_RULES: Final = {
     _FD.TYPE_DOUBLE: "type.double",
     _FD.TYPE_FLOAT: "type.float",

@@ -36,7 +36,7 @@ from google.protobuf.message import Message
 from hypothesis import reject
 from hypothesis.strategies import SearchStrategy
 
-from yc_contracts._descriptors import enum_of, is_map, message_of
+from yc_contracts._descriptors import INT_RANGES, enum_of, is_map, message_of
 from yc_contracts._errors import ContractError, UnknownNameError, _close_matches
 from yc_contracts._options import FieldRules, Interval, field_rules, oneof_exactly_one
 from yc_contracts._registry import MessageRef, Registry, default_registry
@@ -53,18 +53,7 @@ _MAX_TEXT: Final = 12
 _MAX_BYTES: Final = 24
 
 _FD = descriptor.FieldDescriptor
-_INT_RANGES: Final = {
-    _FD.TYPE_INT32: (-(2**31), 2**31 - 1),
-    _FD.TYPE_SINT32: (-(2**31), 2**31 - 1),
-    _FD.TYPE_SFIXED32: (-(2**31), 2**31 - 1),
-    _FD.TYPE_UINT32: (0, 2**32 - 1),
-    _FD.TYPE_FIXED32: (0, 2**32 - 1),
-    _FD.TYPE_INT64: (-(2**63), 2**63 - 1),
-    _FD.TYPE_SINT64: (-(2**63), 2**63 - 1),
-    _FD.TYPE_SFIXED64: (-(2**63), 2**63 - 1),
-    _FD.TYPE_UINT64: (0, 2**64 - 1),
-    _FD.TYPE_FIXED64: (0, 2**64 - 1),
-}
+_INT_RANGES: Final = INT_RANGES
 _FLOAT32_MAX: Final = struct.unpack("<f", struct.pack("<I", 0x7F7FFFFF))[0]
 _DOUBLE_MAX: Final = 1.7976931348623157e308
 _NANOS: Final = 1_000_000_000
