@@ -356,6 +356,8 @@ class Compiled:
             annotation = self._rule_at(location)
             rule, field_name = annotation.get("x-rule"), annotation.get("x-field")
             if "x-path" in annotation:
+                if error.instance is not None and not isinstance(error.instance, dict):
+                    continue  # the object itself has the wrong type, which is reported on its own
                 out.append(
                     Violation(
                         pointer(_merge(path, annotation["x-path"])),
@@ -377,6 +379,8 @@ class Compiled:
                 continue
             if rule is None:
                 rule = "type.message" if keyword in ("type", "required") else "json.invalid"
+            if rule.startswith("type.") and instance is None and path and isinstance(path[-1], int):
+                rule = "type.repeated"  # null is never an item of a repeated field, whatever the item type
             where = path
             if field_name and isinstance(instance, dict):
                 spelling = next((name for name in field_name if name in instance), field_name[0])

@@ -150,14 +150,12 @@ def test_the_withheld_breakages_are_the_known_bugs() -> None:
     assert frozenset({"null_item", "root_type_with_required_path", "empty_map_key"}) == WITHHELD
 
 
-@pytest.mark.xfail(strict=True, reason="null items are reported as the item's type rule, not type.repeated")
 def test_a_null_item_is_a_repeated_field_error() -> None:
     payload = {"uri": URI, "recognitionModel": {"languageRestriction": {"languageCode": ["ru-RU", None]}}}
     found = yc_contracts.check(V3, payload)
     assert violations(found) == [("/recognitionModel/languageRestriction/languageCode/1", "type.repeated", "error")]
 
 
-@pytest.mark.xfail(strict=True, reason="a non-object payload also reports a nested required rule (x-path)")
 def test_a_payload_that_is_not_an_object_is_one_type_error() -> None:
     found = yc_contracts.check("yandex.cloud.ai.stt.v2.LongRunningRecognitionRequest", 5)
     assert violations(found) == [("", "type.message", "error")]
