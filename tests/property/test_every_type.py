@@ -16,6 +16,7 @@ import pytest
 from google.protobuf import json_format
 from hypothesis import given
 from hypothesis import strategies as st
+from profiles import Examples, per_type
 from schema_support import failures
 from strategy_support import documented_difference, documented_severities, same_message, violations
 
@@ -42,8 +43,9 @@ def _keys_follow(names: str, node: ObjectNode) -> bool:
 
 
 @pytest.mark.parametrize("name", MESSAGES)
+@per_type
 @given(data=st.data())
-def test_payloads_of_every_type(name: str, data: st.DataObject) -> None:
+def test_payloads_of_every_type(name: str, data: st.DataObject, examples: Examples) -> None:
     names = data.draw(st.sampled_from(NAMES), label="names")
     valid = data.draw(spelled(name, names=names), label="payload")
     payload = valid.payload
@@ -60,11 +62,13 @@ def test_payloads_of_every_type(name: str, data: st.DataObject) -> None:
         assert documented_difference(payload), payload
     else:
         assert same_message(reference, valid.message), payload
+    examples.ran()
 
 
 @pytest.mark.parametrize("name", MESSAGES)
+@per_type
 @given(data=st.data())
-def test_invalid_payloads_of_every_type(name: str, data: st.DataObject) -> None:
+def test_invalid_payloads_of_every_type(name: str, data: st.DataObject, examples: Examples) -> None:
     payload, (path, rule) = data.draw(invalid_payloads(name), label="invalid payload")
     severity = documented_severities()[rule]
     assert violations(yc_contracts.check(name, payload)) == [(path, rule, severity)], payload
@@ -74,3 +78,4 @@ def test_invalid_payloads_of_every_type(name: str, data: st.DataObject) -> None:
         assert violations(list(raised.value.violations)) == [(path, rule, severity)]
     else:
         yc_contracts.validate(name, payload)  # a warning never raises
+    examples.ran()

@@ -50,15 +50,10 @@ __all__ = ["WITHHELD", "Expected", "invalid_payloads"]
 Expected: TypeAlias = tuple[str, str]
 """``(path, rule id)``: the JSON Pointer of the violation and its rule id."""
 
-WITHHELD: Final = frozenset({"null_item", "root_type_with_required_path", "empty_map_key"})
+WITHHELD: Final = frozenset({"empty_map_key"})
 """Breakages not drawn because the validators do not report them as documented (each has a strict xfail test
 with the exact payload in ``tests/property/test_invalid_payloads.py``; remove a name once its test passes):
 
-- ``null_item``: a ``null`` item of a repeated field is documented as ``type.repeated`` (``docs/rules.md``); the
-  validators report the item's own type rule (``type.string``…) instead.
-- ``root_type_with_required_path``: a payload that is not an object, for a type with a required service rule
-  on a nested path (``stt.v2.audio_uri``), is reported as ``type.message`` and, in addition, as that rule's
-  violation at the nested path; a value of the wrong type should make the other checks of it noise.
 - ``empty_map_key``: a violation in the value of a map entry whose key is ``""`` is reported at the map
   (``/sizeMap``), not at the entry (``/sizeMap/``): the schema layer's error paths lose empty keys. (No map of the
   contract has such an entry; registries built from other protos do.)"""
@@ -444,11 +439,6 @@ class _Breaker:
     def _root(self, valid: Spelled, add: _Add) -> None:
         desc = descriptor_of(valid.message)
         name = desc.full_name
-        _, down = self.compiler.split(desc, ())
-        if "root_type_with_required_path" in WITHHELD and any(
-            self.compiler.rules[rule_id].kind == "required" for items in down.values() for rule_id, _ in items
-        ):
-            return
         if name == _wkt.ANY:
             rule, wrong = "type.any", _WRONG_WELL_KNOWN[_wkt.ANY]
         elif name in _wkt.WRAPPERS:
@@ -541,8 +531,7 @@ class _Breaker:
                 for i in range(len(items)):
                     if wrong is not None:
                         add(_Candidate(wrong[0], (*where, i), _setter(where, i, _one_of(wrong[1], "item"))))
-                    if "null_item" not in WITHHELD:  # pragma: no cover - see WITHHELD
-                        add(_Candidate("type.repeated", (*where, i), _setter(where, i, _fixed(None))))
+                    add(_Candidate("type.repeated", (*where, i), _setter(where, i, _fixed(None))))
             return
         wrong = _wrong_item(field)
         if wrong is not None:
