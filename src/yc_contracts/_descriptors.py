@@ -10,6 +10,13 @@ from yc_contracts._errors import ContractError
 
 _FD = descriptor.FieldDescriptor
 
+FLOAT_MAX: Final = 3.4028235e38
+"""The largest float magnitude accepted: float32's maximum as ProtoJSON prints it (its shortest spelling, which
+is a little above the exact :data:`FLT_MAX` that Python's json_format checks against; see docs/protojson.md)."""
+FLT_MAX: Final = 3.4028234663852886e38
+"""float32's largest value, exactly: what a ``float`` field holds at most (numbers up to :data:`FLOAT_MAX` round
+to it)."""
+
 INT_RANGES: Final = {
     _FD.TYPE_INT32: (-(2**31), 2**31 - 1),
     _FD.TYPE_SINT32: (-(2**31), 2**31 - 1),

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Final
 from google.protobuf import descriptor
 
 from yc_contracts import _wkt
-from yc_contracts._descriptors import INT_RANGES, enum_of, is_map, message_of
+from yc_contracts._descriptors import FLOAT_MAX, INT_RANGES, enum_of, is_map, message_of
 from yc_contracts._options import FieldRules, Interval, field_rules, integer_range_pattern, oneof_exactly_one
 from yc_contracts._rules import Rule, RuleSet, When
 from yc_contracts._wkt import exact
@@ -77,9 +77,6 @@ _SCALAR_NAMES: Final = {
     "string": _FD.TYPE_STRING,
     "bytes": _FD.TYPE_BYTES,
 }
-FLOAT_MAX: Final = 3.4028235e38
-"""The largest float magnitude accepted: float32's maximum as ProtoJSON prints it (its shortest spelling, which
-is a little above the exact 3.4028234663852886e38 that Python's json_format checks against; see the docs)."""
 DOUBLE_MAX: Final = 1.7976931348623157e308
 SPECIAL_FLOATS: Final = ("NaN", "Infinity", "-Infinity")
 # Decimal spellings of floats whose magnitude is certainly in range: a plain decimal with at most 38 (float) or

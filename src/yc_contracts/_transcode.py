@@ -48,7 +48,7 @@ import orjson
 from google.protobuf import any_pb2, descriptor, descriptor_pool, json_format, message
 
 from yc_contracts import _base64, _payload, _wkt
-from yc_contracts._descriptors import enum_of
+from yc_contracts._descriptors import FLOAT_MAX, FLT_MAX, enum_of
 from yc_contracts._errors import ContractError, YcContractsError
 from yc_contracts._http_template import LITERAL, EscapeError, PathTemplate, parse_template, split_path, unescape
 from yc_contracts._registry import Method, Registry, Route, default_registry
@@ -820,7 +820,6 @@ def _check_oneof(
 _INT_TEXT: Final = re.compile(r"[+-]?[0-9]+")
 _FLOAT_TEXT: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _FLOAT_SPECIAL: Final = frozenset({"NaN", "Infinity", "-Infinity"})
-_FLOAT32_MAX: Final = 3.4028234663852886e38
 _INT_RANGES: Final = {
     _FD.TYPE_INT32: (-(2**31), 2**31 - 1, False),
     _FD.TYPE_SINT32: (-(2**31), 2**31 - 1, False),
@@ -876,10 +875,13 @@ def _from_text(f: descriptor.FieldDescriptor, text: str) -> JsonValue:
         if not _FLOAT_TEXT.fullmatch(text):
             raise _BadValueError(f"expected a number ({_type_name(f)})")
         real = float(text)
-        limit = _FLOAT32_MAX if kind == _FD.TYPE_FLOAT else math.inf
+        # A float field takes what the schemas take: up to 3.4028235e38, FLT_MAX as ProtoJSON prints it. Values
+        # between FLT_MAX and that round to FLT_MAX, so they are passed on as FLT_MAX, which every reader of
+        # the JSON (json_format among them) accepts.
+        limit = FLOAT_MAX if kind == _FD.TYPE_FLOAT else math.inf
         if not math.isfinite(real) or abs(real) > limit:
             raise _BadValueError(f"it is out of the {_type_name(f)} range")
-        return real
+        return math.copysign(FLT_MAX, real) if abs(real) > FLT_MAX and kind == _FD.TYPE_FLOAT else real
     if kind == _FD.TYPE_BYTES:
         checked = _base64.inspect(text)
         if not checked.valid:

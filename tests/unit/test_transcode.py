@@ -417,6 +417,8 @@ def test_query_sources_combine_in_order(routes: Registry) -> None:
         ("fInt64=9223372036854775808", "/fInt64", "http.query_value", "out of the int64 range"),
         ("fUint64=18446744073709551616", "/fUint64", "http.query_value", "out of the uint64 range"),
         ("fFloat=1e39", "/fFloat", "http.query_value", "out of the float range"),
+        ("fFloat=3.4028236e38", "/fFloat", "http.query_value", "out of the float range"),  # above the schemas' bound
+        ("fFloat=-3.4028236e38", "/fFloat", "http.query_value", "out of the float range"),
         ("fDouble=1e999", "/fDouble", "http.query_value", "out of the double range"),
         ("fDouble=inf", "/fDouble", "http.query_value", "expected a number"),
         ("fBool=1", "/fBool", "http.query_value", "expected true or false"),

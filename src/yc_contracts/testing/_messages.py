@@ -36,7 +36,7 @@ from google.protobuf.message import Message
 from hypothesis import reject
 from hypothesis.strategies import SearchStrategy
 
-from yc_contracts._descriptors import INT_RANGES, enum_of, is_map, message_of
+from yc_contracts._descriptors import FLT_MAX, INT_RANGES, enum_of, is_map, message_of
 from yc_contracts._errors import ContractError, UnknownNameError, _close_matches
 from yc_contracts._options import FieldRules, Interval, field_rules, oneof_exactly_one
 from yc_contracts._registry import MessageRef, Registry, default_registry
@@ -54,7 +54,7 @@ _MAX_BYTES: Final = 24
 
 _FD = descriptor.FieldDescriptor
 _INT_RANGES: Final = INT_RANGES
-_FLOAT32_MAX: Final = struct.unpack("<f", struct.pack("<I", 0x7F7FFFFF))[0]
+_FLOAT32_MAX: Final = FLT_MAX
 _DOUBLE_MAX: Final = 1.7976931348623157e308
 _NANOS: Final = 1_000_000_000
 # google.protobuf.Timestamp: 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59.999999999Z, in nanoseconds.

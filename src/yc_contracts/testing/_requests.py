@@ -21,7 +21,6 @@ Transcoding the request (:func:`yc_contracts.transcode`) gives back the route's 
 from __future__ import annotations
 
 import json
-import math
 import threading
 from collections.abc import Mapping
 from typing import Any, Final, TypeAlias
@@ -32,24 +31,14 @@ from google.protobuf.message import Message
 from hypothesis.strategies import SearchStrategy
 
 from yc_contracts import _wkt
-from yc_contracts._descriptors import is_map, message_of
+from yc_contracts._descriptors import is_map
 from yc_contracts._errors import UnknownNameError
 from yc_contracts._http_template import LITERAL, SINGLE, Variable, parse_template
 from yc_contracts._registry import Registry, Route, default_registry
 from yc_contracts.testing._messages import _assign, compiler_for
 from yc_contracts.testing._payloads import Spelled, descriptor_of, spelled
 
-__all__ = ["WITHHELD", "HttpRequest", "http_requests", "requests_with_messages"]
-
-WITHHELD: Final = frozenset({"float32_max_as_text"})
-"""Values not sent because the transcoder does not accept them as documented (each has a strict xfail test in
-``tests/property/test_http_requests.py``; remove a name once its test passes):
-
-- ``float32_max_as_text``: ``float`` values of ±3.4028234663852886e38 print (ProtoJSON's shortest spelling) as
-  ``3.4028235e+38``, which the schemas accept in a body but the transcoder rejects as a path or query value
-  ("out of the float range"); such a value in the path or query is replaced by the next float32 below it."""
-_FLOAT32_MAX: Final = 3.4028234663852886e38
-_BELOW_FLOAT32_MAX: Final = 3.4028232635611926e38  # the next float32 towards zero
+__all__ = ["HttpRequest", "http_requests", "requests_with_messages"]
 
 HttpRequest: TypeAlias = tuple[str, str, dict[str, str | list[str]], str | None, dict[str, str]]
 """``(method, path, query, body, headers)``, the arguments :func:`yc_contracts.transcode` takes."""
@@ -231,7 +220,6 @@ class _RequestBuilder:
         leaf = chain[-1]
         holder = _holder(msg, chain)
         if len(pattern) == 1 and pattern[0].kind == SINGLE:
-            _tame_float32(holder, leaf)
             if leaf.is_repeated:
                 return self._list_variable(draw, holder, leaf)
             text = _text_of(self._printed(holder).get(leaf.json_name))
@@ -402,7 +390,6 @@ def _clear_unqueryable(msg: Message, bound: list[tuple[str, ...]], prefix: tuple
             if here not in bound and field.message_type is not None and not field.is_repeated:
                 _clear_unqueryable(getattr(msg, field.name), bound, here)  # something inside it is bound
             continue
-        _tame_float32(msg, field)
         if not _queryable(field):
             msg.ClearField(field.name)
         elif is_map(field):
@@ -416,36 +403,6 @@ def _clear_unqueryable(msg: Message, bound: list[tuple[str, ...]], prefix: tuple
             _clear_unqueryable(child, bound, here)
             if not child.ListFields():
                 msg.ClearField(field.name)
-
-
-def _tame(value: float) -> float:
-    if abs(value) == _FLOAT32_MAX and "float32_max_as_text" in WITHHELD:
-        return math.copysign(_BELOW_FLOAT32_MAX, value)
-    return value
-
-
-def _tame_float32(msg: Message, field: descriptor.FieldDescriptor) -> None:
-    """Replace ±float32 max in a ``float`` field (or ``FloatValue``) sent as text; see :data:`WITHHELD`."""
-    if is_map(field):
-        if message_of(field).fields_by_name["value"].type == _FD.TYPE_FLOAT:
-            entries = getattr(msg, field.name)
-            for key in list(entries):
-                entries[key] = _tame(entries[key])
-    elif field.type == _FD.TYPE_FLOAT:
-        if field.is_repeated:
-            values = getattr(msg, field.name)
-            for i in range(len(values)):
-                values[i] = _tame(values[i])
-        elif abs(getattr(msg, field.name)) == _FLOAT32_MAX:
-            setattr(msg, field.name, _tame(getattr(msg, field.name)))
-    elif _is_float_value(field) and msg.HasField(field.name):
-        wrapper = getattr(msg, field.name)
-        wrapper.value = _tame(wrapper.value)
-
-
-def _is_float_value(field: descriptor.FieldDescriptor) -> bool:
-    target = field.message_type
-    return target is not None and target.full_name == "google.protobuf.FloatValue" and not field.is_repeated
 
 
 def _query(
