@@ -29,6 +29,7 @@ from google.protobuf import descriptor, json_format, message
 from yc_contracts import _base64, _payload, _wkt
 from yc_contracts._content import INSPECTORS
 from yc_contracts._descriptors import enum_of, is_map, message_of
+from yc_contracts._error_paths import instance_path
 from yc_contracts._errors import UnknownNameError
 from yc_contracts._options import FieldRules, Interval, field_rules
 from yc_contracts._rules import Rule, RuleSet, load_rules, resolve_limits
@@ -328,10 +329,10 @@ class Compiled:
         properties = self._docs[self.key].get("properties", {})
         if not isinstance(value, dict):
             for error in self._schema.iter_errors(value):
-                yield list(error.instance_path), error
+                yield instance_path(error, value), error
             return
         for error in self._own.iter_errors(value):
-            yield list(error.instance_path), error
+            yield instance_path(error, value), error
         for name, item in value.items():
             if name not in properties:
                 continue  # an unknown field, which the document's own additionalProperties reports
@@ -342,7 +343,7 @@ class Compiled:
                 validator = self._properties[name] = jsonschema_rs.validator_for(schema, registry=self._registry)
             if not validator.is_valid(item):
                 for error in validator.iter_errors(item):
-                    yield [name, *error.instance_path], error
+                    yield [name, *instance_path(error, item)], error
 
     def _schema_violations(self, value: Any) -> list[Violation]:
         out: list[Violation] = []

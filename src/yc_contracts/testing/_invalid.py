@@ -14,9 +14,6 @@ rule and nothing else:
 - a field that a required rule passes through, or that an option or another rule requires, is not removed.
 
 Breakages are drawn by rule first (then by place), so rare rules are broken as often as common ones.
-
-A few breakages are withheld while the validators report them differently from ``docs/rules.md``
-(:data:`WITHHELD`; each has a strict xfail test), rather than being drawn with a looser expectation.
 """
 
 from __future__ import annotations
@@ -45,18 +42,10 @@ from yc_contracts._violations import pointer
 from yc_contracts.testing._messages import ABSENT, Inherited, _assign, _holds, compiler_for
 from yc_contracts.testing._payloads import ObjectNode, Spelled, descriptor_of, spelled
 
-__all__ = ["WITHHELD", "Expected", "invalid_payloads"]
+__all__ = ["Expected", "invalid_payloads"]
 
 Expected: TypeAlias = tuple[str, str]
 """``(path, rule id)``: the JSON Pointer of the violation and its rule id."""
-
-WITHHELD: Final = frozenset({"empty_map_key"})
-"""Breakages not drawn because the validators do not report them as documented (each has a strict xfail test
-with the exact payload in ``tests/property/test_invalid_payloads.py``; remove a name once its test passes):
-
-- ``empty_map_key``: a violation in the value of a map entry whose key is ``""`` is reported at the map
-  (``/sizeMap``), not at the entry (``/sizeMap/``): the schema layer's error paths lose empty keys. (No map of the
-  contract has such an entry; registries built from other protos do.)"""
 
 _FD = descriptor.FieldDescriptor
 _Path: TypeAlias = tuple[str | int, ...]
@@ -519,8 +508,6 @@ class _Breaker:
             entries = node.value.get(key)
             if wrong is not None and isinstance(entries, dict):
                 for entry in entries:
-                    if entry == "" and "empty_map_key" in WITHHELD:
-                        continue
                     add(_Candidate(wrong[0], (*where, entry), _setter(where, entry, _one_of(wrong[1], "value"))))
             return
         if field.is_repeated:
@@ -582,9 +569,7 @@ class _Breaker:
         if is_map(field):
             json_map = node.value.get(key)
             slots: list[tuple[_Path, str | int, Any]] = [
-                (where, k, current[_map_key(field, k)])
-                for k in (json_map if isinstance(json_map, dict) else ())
-                if k != "" or "empty_map_key" not in WITHHELD
+                (where, k, current[_map_key(field, k)]) for k in (json_map if isinstance(json_map, dict) else ())
             ]
         elif field.is_repeated:
             slots = [(where, i, item) for i, item in enumerate(current)]
