@@ -21,7 +21,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import jsonschema_rs
 from google.protobuf import descriptor, json_format, message
@@ -194,6 +194,18 @@ def _refs(node: Any) -> Iterator[str]:
             yield from _refs(item)
 
 
+class _Mode(NamedTuple):
+    """How far the rule walker goes: every check, or only those standing in for the schema layer; and whether
+    base64 values get their full alphabet pass (see :meth:`Compiled.violations`)."""
+
+    schema_only: bool = False
+    alphabet: bool = True
+
+
+_FULL: Final = _Mode()
+_NO_ALPHABET: Final = _Mode(alphabet=False)
+
+
 @dataclass
 class _BytesField:
     """One bytes field: how to find it, and the decoded-size bounds it must meet (with their rule ids)."""
@@ -275,8 +287,13 @@ class Compiled:
 
     # --------------------------------------------------------------------------------------- running
 
-    def violations(self, payload: Any, *, inspect_content: bool = True) -> list[Violation]:
-        """Every violation of ``payload``, sorted by path (errors and warnings)."""
+    def violations(self, payload: Any, *, inspect_content: bool = True, alphabet: bool = True) -> list[Violation]:
+        """Every violation of ``payload``, sorted by path (errors and warnings).
+
+        ``alphabet=False`` leaves out the one pass over every character of base64 values, for a caller that
+        decodes them next with a decoder that rejects what the pass would (``to_proto``): when the decoder
+        fails, the caller asks again with ``alphabet=True`` to learn where and why.
+        """
         if type(payload) is dict and _payload.fast_check_large(payload, self._long_paths):  # the common case
             value: Any = payload
             found: list[Violation] = []
@@ -295,9 +312,14 @@ class Compiled:
             )
         if not schema_ok:
             found += self._schema_violations(value)
-        found += self._walk(value)
+        found += self._walk(value, _FULL if alphabet else _NO_ALPHABET)
         if inspect_content and self._inspector is not None and not any(v.severity == "error" for v in found):
-            found += self._inspector(value, self._limits)
+            try:
+                found += self._inspector(value, self._limits)
+            except ValueError:  # the content is not base64 after all (the alphabet was not checked): say why
+                if alphabet:
+                    raise
+                return self.violations(payload, inspect_content=inspect_content)
         return _dedupe(found) if found else found
 
     def _load(self, payload: Any) -> _payload.Loaded:
@@ -536,13 +558,13 @@ class Compiled:
         Accepts exactly what the reference ``jsonschema`` accepts running the published schema.
         """
         found = [] if self._schema.is_valid(value) else self._schema_violations(value)
-        return found + self._walk(value, schema_only=True)
+        return found + self._walk(value, _Mode(schema_only=True))
 
-    def _walk(self, value: Any, *, schema_only: bool = False) -> list[Violation]:
+    def _walk(self, value: Any, mode: _Mode = _FULL) -> list[Violation]:
         out: list[Violation] = []
         root = self._reg.message_descriptor(self._root_type)
         if self._active(root):
-            self._visit(root, value, [], out, 0, schema_only)
+            self._visit(root, value, [], out, 0, mode)
         return out
 
     def _visit(
@@ -552,7 +574,7 @@ class Compiled:
         path: list[Any],
         out: list[Violation],
         depth: int,
-        schema_only: bool,
+        mode: _Mode,
     ) -> None:
         if not isinstance(obj, dict) or depth > _MAX_NESTING:
             return
@@ -560,23 +582,23 @@ class Compiled:
         for bf in plan.bytes_fields:
             for key, value in _present(obj, bf.field):
                 for item, item_path in _items(value, [*path, key], bf.field):
-                    out += _check_bytes(item, item_path, bf.bounds)
-        if not schema_only:
+                    out += _check_bytes(item, item_path, bf.bounds, alphabet=mode.alphabet)
+        if not mode.schema_only:
             self._visit_rules(plan, obj, path, out)
         for f in plan.anys:
             for key, value in _present(obj, f):
                 for item, item_path in _items(value, [*path, key], f):
-                    if isinstance(item, dict) and not schema_only and _is_packed_timestamp(item.get("@type")):
+                    if isinstance(item, dict) and not mode.schema_only and _is_packed_timestamp(item.get("@type")):
                         out += _check_timestamp(item.get("value"), [*item_path, "value"], FieldRules())
                     target = self._any_type(item)
                     if target is not None and self._active(target):
-                        self._visit(target, item, item_path, out, depth + 1, schema_only)
+                        self._visit(target, item, item_path, out, depth + 1, mode)
         for f in plan.children:
             child = _child_type(f)
             assert child is not None  # pruned by _active
             for key, value in _present(obj, f):
                 for item, item_path in _items(value, [*path, key], f):
-                    self._visit(child, item, item_path, out, depth + 1, schema_only)
+                    self._visit(child, item, item_path, out, depth + 1, mode)
 
     def _visit_rules(self, plan: _Plan, obj: dict[str, Any], path: list[Any], out: list[Violation]) -> None:
         """The service-rule layer's checks at one object (warnings, dates, bounds JSON Schema cannot express)."""
@@ -833,10 +855,12 @@ def _bounds_words(bounds: Iterable[Interval]) -> str:
     return " or ".join(words)
 
 
-def _check_bytes(item: Any, path: list[Any], bounds: list[tuple[str, tuple[Interval, ...]]]) -> list[Violation]:
+def _check_bytes(
+    item: Any, path: list[Any], bounds: list[tuple[str, tuple[Interval, ...]]], *, alphabet: bool = True
+) -> list[Violation]:
     if not isinstance(item, str):
         return []  # the schema layer reports the type
-    text = _base64.inspect(item)
+    text = _base64.inspect(item, alphabet=alphabet)
     if not text.valid:
         return [Violation(pointer(path), "type.bytes", f"the string is not base64: {text.problem}")]
     out = []

@@ -67,6 +67,43 @@ def test_to_proto_validates_first_and_reports_everything() -> None:
     assert {v.rule for v in info.value.violations} == {"stt.v3.audio_source", "type.string"}
 
 
+def _wav_content(size: int) -> str:
+    import base64
+    import io
+    import wave
+
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(16000)
+        wav.writeframes(b"\x01\x02" * (size // 2))
+    return base64.b64encode(out.getvalue()).decode("ascii")
+
+
+@pytest.mark.parametrize(
+    ("where", "edit"),
+    [
+        ("in the header", lambda text: text[:8] + "*" + text[9:]),
+        ("far past the header", lambda text: text[:-40] + "." + text[-39:]),
+        ("padding inside", lambda text: text[:-40] + "=" + text[-39:]),
+        ("a newline", lambda text: text[:100] + "\n" + text[101:]),
+    ],
+)
+def test_to_proto_reports_bad_base64_as_validate_does(where: str, edit: object) -> None:
+    """to_proto checks base64 characters by decoding them (not by a second pass); its report is still
+    check()'s, wherever the bad character is."""
+    text = _wav_content(64 * 1024)
+    request = {"content": text, "recognitionModel": {"model": "general"}}
+    assert yc_contracts.to_proto(V3, request).content.startswith(b"RIFF")
+    request["content"] = edit(text)  # type: ignore[operator]
+    expected = [v for v in yc_contracts.check(V3, request) if v.severity == "error"]
+    assert [(v.path, v.rule) for v in expected] == [("/content", "type.bytes")], where
+    with pytest.raises(ValidationError) as info:
+        yc_contracts.to_proto(V3, request)
+    assert list(info.value.violations) == expected
+
+
 def test_to_proto_from_text_and_bytes() -> None:
     text = '{"uri": "https://storage.yandexcloud.net/b/a.wav"}'
     assert yc_contracts.to_proto(V3, text) == yc_contracts.to_proto(V3, text.encode())
