@@ -379,8 +379,10 @@ class Compiled:
             annotation = self._rule_at(location)
             rule, field_name = annotation.get("x-rule"), annotation.get("x-field")
             if "x-path" in annotation:
-                if error.instance is not None and not isinstance(error.instance, dict):
-                    continue  # the object itself has the wrong type, which is reported on its own
+                if not isinstance(error.instance, dict) and (error.instance is not None or not path):
+                    # The object has the wrong type, which is reported on its own. (A null field is an absent
+                    # one, whose nested required fields are missing; a null payload is not an object at all.)
+                    continue
                 out.append(
                     Violation(
                         pointer(_merge(path, annotation["x-path"])),

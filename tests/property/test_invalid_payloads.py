@@ -151,9 +151,14 @@ def test_a_null_item_is_a_repeated_field_error() -> None:
     assert violations(found) == [("/recognitionModel/languageRestriction/languageCode/1", "type.repeated", "error")]
 
 
-def test_a_payload_that_is_not_an_object_is_one_type_error() -> None:
-    found = yc_contracts.check("yandex.cloud.ai.stt.v2.LongRunningRecognitionRequest", 5)
+@pytest.mark.parametrize("payload", [5, None, "null", [], '"x"'])
+def test_a_payload_that_is_not_an_object_is_one_type_error(payload: Any) -> None:
+    """Not also the required rule on a nested path (null found by the deep profile: a null *field* is absent,
+    and its nested required fields missing, but a null payload is no object at all)."""
+    found = yc_contracts.check("yandex.cloud.ai.stt.v2.LongRunningRecognitionRequest", payload)
     assert violations(found) == [("", "type.message", "error")]
+    found = yc_contracts.check("yandex.cloud.ai.stt.v2.LongRunningRecognitionRequest", {"config": {}, "audio": None})
+    assert violations(found) == [("/audio/uri", "stt.v2.audio_uri", "error")]
 
 
 def _pointer_get(payload: Any, path: str) -> Any:
