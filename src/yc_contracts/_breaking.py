@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Final
 
 from google.protobuf import descriptor, descriptor_pb2
 
+from yc_contracts._descriptors import INT_RANGES
 from yc_contracts._options import EXACTLY_ONE, FieldRules, Interval, MapKeyRules, field_rules
 
 if TYPE_CHECKING:
@@ -34,18 +35,6 @@ _FD = descriptor.FieldDescriptor
 
 _TYPE_NAMES: Final[dict[int, str]] = {
     int(number): name.removeprefix("TYPE_").lower() for name, number in descriptor_pb2.FieldDescriptorProto.Type.items()
-}
-_INTEGER_DOMAINS: Final = {
-    _FD.TYPE_INT32: (-(2**31), 2**31 - 1),
-    _FD.TYPE_SINT32: (-(2**31), 2**31 - 1),
-    _FD.TYPE_SFIXED32: (-(2**31), 2**31 - 1),
-    _FD.TYPE_UINT32: (0, 2**32 - 1),
-    _FD.TYPE_FIXED32: (0, 2**32 - 1),
-    _FD.TYPE_INT64: (-(2**63), 2**63 - 1),
-    _FD.TYPE_SINT64: (-(2**63), 2**63 - 1),
-    _FD.TYPE_SFIXED64: (-(2**63), 2**63 - 1),
-    _FD.TYPE_UINT64: (0, 2**64 - 1),
-    _FD.TYPE_FIXED64: (0, 2**64 - 1),
 }
 _COUNT: Final = (0, None)
 """Lengths, sizes and byte counts: the integers from 0 up."""
@@ -375,7 +364,7 @@ class _Comparison:
             return
         before = old or MapKeyRules()
         key = g.message_type.fields_by_name["key"] if g.message_type is not None else g
-        key_domain = _INTEGER_DOMAINS.get(key.type, (None, None))
+        key_domain = INT_RANGES.get(key.type, (None, None))
         changes = []
         if new.pattern is not None and new.pattern != before.pattern:
             changes.append(f"key pattern now {new.pattern!r}")
@@ -497,7 +486,7 @@ def _domain(f: descriptor.FieldDescriptor, kind: str | None) -> _Domain | None:
         f = target.fields_by_name["value"]  # a numeric wrapper type
     if f.type == _FD.TYPE_ENUM:
         return (-(2**31), 2**31 - 1)
-    return _INTEGER_DOMAINS.get(f.type)
+    return INT_RANGES.get(f.type)
 
 
 def _covers(after: tuple[Interval, ...], before: tuple[Interval, ...] | None, domain: _Domain | None) -> bool:

@@ -34,7 +34,7 @@ from hypothesis.strategies import SearchStrategy
 
 from yc_contracts import _base64, _wkt
 from yc_contracts._content import OCR_FORMATS, sniff
-from yc_contracts._descriptors import enum_of, is_map, message_of
+from yc_contracts._descriptors import INT_RANGES, enum_of, is_map, message_of
 from yc_contracts._options import FieldRules, Interval, oneof_exactly_one
 from yc_contracts._registry import MessageRef, Registry, default_registry
 from yc_contracts._rules import Rule
@@ -49,18 +49,6 @@ Expected: TypeAlias = tuple[str, str]
 
 _FD = descriptor.FieldDescriptor
 _Path: TypeAlias = tuple[str | int, ...]
-_INT_RANGES: Final = {
-    _FD.TYPE_INT32: (-(2**31), 2**31 - 1),
-    _FD.TYPE_SINT32: (-(2**31), 2**31 - 1),
-    _FD.TYPE_SFIXED32: (-(2**31), 2**31 - 1),
-    _FD.TYPE_UINT32: (0, 2**32 - 1),
-    _FD.TYPE_FIXED32: (0, 2**32 - 1),
-    _FD.TYPE_INT64: (-(2**63), 2**63 - 1),
-    _FD.TYPE_SINT64: (-(2**63), 2**63 - 1),
-    _FD.TYPE_SFIXED64: (-(2**63), 2**63 - 1),
-    _FD.TYPE_UINT64: (0, 2**64 - 1),
-    _FD.TYPE_FIXED64: (0, 2**64 - 1),
-}
 _INT64: Final = frozenset({_FD.TYPE_INT64, _FD.TYPE_UINT64, _FD.TYPE_SINT64, _FD.TYPE_SFIXED64, _FD.TYPE_FIXED64})
 _TYPE_RULES: Final = {
     _FD.TYPE_INT32: "type.int32",
@@ -630,8 +618,8 @@ class _Breaker:
             if rule is not None and rule.kind == "max_decoded_bytes":
                 sizes.append(rule.argument + 1)
             return [_Sized(s) for s in sizes]
-        if ftype in _INT_RANGES or ftype == _FD.TYPE_ENUM:
-            lo, hi = _INT_RANGES.get(ftype, (-(2**31), 2**31 - 1))
+        if ftype in INT_RANGES or ftype == _FD.TYPE_ENUM:
+            lo, hi = INT_RANGES.get(ftype, (-(2**31), 2**31 - 1))
             numbers = self._number_probes(target, opts, rule, Decimal(1))
             if ftype == _FD.TYPE_ENUM:
                 return [v.number for v in enum_of(field).values]
@@ -846,7 +834,7 @@ def _map_key(field: descriptor.FieldDescriptor, text: Any) -> Any:
     key_field = message_of(field).fields_by_name["key"]
     if key_field.type == _FD.TYPE_BOOL:
         return text == "true"
-    if key_field.type in _INT_RANGES:
+    if key_field.type in INT_RANGES:
         return int(text)
     return text
 
@@ -920,7 +908,7 @@ def _default_spellings(field: descriptor.FieldDescriptor) -> tuple[Any, ...]:
         return (False,)
     if field.type in (_FD.TYPE_STRING, _FD.TYPE_BYTES):
         return ("",)
-    if field.type in _INT_RANGES:
+    if field.type in INT_RANGES:
         return (0, "0")
     return (0, 0.0, "0")
 
@@ -939,8 +927,8 @@ def _bad_keys(key_field: descriptor.FieldDescriptor, opts: FieldRules, taken: Ma
     for text in probes:
         if text in taken:
             continue
-        if key_field.type in _INT_RANGES:
-            lo, hi = _INT_RANGES[key_field.type]
+        if key_field.type in INT_RANGES:
+            lo, hi = INT_RANGES[key_field.type]
             if not re.fullmatch(r"0|-?[1-9][0-9]*", text) or not lo <= int(text) <= hi:
                 continue  # not a key of the map's type at all
         elif key_field.type == _FD.TYPE_BOOL:
