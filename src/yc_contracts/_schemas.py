@@ -66,17 +66,6 @@ _TYPE_RULES: Final = {
     _FD.TYPE_BYTES: "type.bytes",
     _FD.TYPE_ENUM: "type.enum",
 }
-_SCALAR_NAMES: Final = {
-    "double": _FD.TYPE_DOUBLE,
-    "float": _FD.TYPE_FLOAT,
-    "int64": _FD.TYPE_INT64,
-    "uint64": _FD.TYPE_UINT64,
-    "int32": _FD.TYPE_INT32,
-    "uint32": _FD.TYPE_UINT32,
-    "bool": _FD.TYPE_BOOL,
-    "string": _FD.TYPE_STRING,
-    "bytes": _FD.TYPE_BYTES,
-}
 DOUBLE_MAX: Final = 1.7976931348623157e308
 SPECIAL_FLOATS: Final = ("NaN", "Infinity", "-Infinity")
 # Decimal spellings of floats whose magnitude is certainly in range: a plain decimal with at most 38 (float) or
@@ -385,7 +374,7 @@ class SchemaGenerator:
         if name in _wkt.SCHEMAS:
             return _annotated(_wkt.TYPE_RULES[name], _wkt.SCHEMAS[name])
         if name in _wkt.WRAPPERS:
-            return self._scalar_schema(_SCALAR_NAMES[_wkt.WRAPPERS[name]], None)
+            return self._scalar_schema(_wkt.WRAPPED_TYPES[_wkt.WRAPPERS[name]], None)
         if name == ANY_KEY:
             return _ref(ANY_KEY)
         return _ref(name)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from google.protobuf import descriptor
+
 from yc_contracts._options import integer_range_pattern
 
 MAX_DURATION_SECONDS: Final = 315_576_000_000
@@ -82,6 +84,19 @@ WRAPPERS: Final = {
     "google.protobuf.StringValue": "string",
     "google.protobuf.BytesValue": "bytes",
 }
+
+WRAPPED_TYPES: Final = {
+    "double": descriptor.FieldDescriptor.TYPE_DOUBLE,
+    "float": descriptor.FieldDescriptor.TYPE_FLOAT,
+    "int64": descriptor.FieldDescriptor.TYPE_INT64,
+    "uint64": descriptor.FieldDescriptor.TYPE_UINT64,
+    "int32": descriptor.FieldDescriptor.TYPE_INT32,
+    "uint32": descriptor.FieldDescriptor.TYPE_UINT32,
+    "bool": descriptor.FieldDescriptor.TYPE_BOOL,
+    "string": descriptor.FieldDescriptor.TYPE_STRING,
+    "bytes": descriptor.FieldDescriptor.TYPE_BYTES,
+}
+"""The field type each wrapper (by its :data:`WRAPPERS` name) holds in its ``value``."""
 
 ANY: Final = "google.protobuf.Any"
 

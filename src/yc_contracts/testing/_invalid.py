@@ -68,17 +68,6 @@ _TYPE_RULES: Final = {
     _FD.TYPE_BYTES: "type.bytes",
     _FD.TYPE_ENUM: "type.enum",
 }
-_WRAPPED: Final = {
-    "double": _FD.TYPE_DOUBLE,
-    "float": _FD.TYPE_FLOAT,
-    "int64": _FD.TYPE_INT64,
-    "uint64": _FD.TYPE_UINT64,
-    "int32": _FD.TYPE_INT32,
-    "uint32": _FD.TYPE_UINT32,
-    "bool": _FD.TYPE_BOOL,
-    "string": _FD.TYPE_STRING,
-    "bytes": _FD.TYPE_BYTES,
-}
 _OBJECT: Final = {"not": "a field"}
 # Values of the wrong JSON type for each kind of value. None of them spells a default value (0, "", false, an
 # empty array or object), which a required check would also reject.
@@ -419,7 +408,7 @@ class _Breaker:
         if name == _wkt.ANY:
             rule, wrong = "type.any", _WRONG_WELL_KNOWN[_wkt.ANY]
         elif name in _wkt.WRAPPERS:
-            ftype = _WRAPPED[_wkt.WRAPPERS[name]]
+            ftype = _wkt.WRAPPED_TYPES[_wkt.WRAPPERS[name]]
             rule, wrong = _TYPE_RULES[ftype], _wrong_scalars(ftype)
         elif name in _wkt.TYPE_RULES:
             if name == "google.protobuf.Value":
@@ -848,7 +837,7 @@ def _wrong_item(field: descriptor.FieldDescriptor) -> tuple[str, tuple[Any, ...]
         return _TYPE_RULES[field.type], _wrong_scalars(field.type)
     name = target.full_name
     if name in _wkt.WRAPPERS:
-        ftype = _WRAPPED[_wkt.WRAPPERS[name]]
+        ftype = _wkt.WRAPPED_TYPES[_wkt.WRAPPERS[name]]
         return _TYPE_RULES[ftype], _wrong_scalars(ftype)
     if name == "google.protobuf.Value":
         return None
