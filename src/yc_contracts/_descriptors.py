@@ -31,6 +31,26 @@ INT_RANGES: Final = {
 }
 """The range of every integer field type, by descriptor type."""
 
+TYPE_RULES: Final = {
+    _FD.TYPE_DOUBLE: "type.double",
+    _FD.TYPE_FLOAT: "type.float",
+    _FD.TYPE_INT64: "type.int64",
+    _FD.TYPE_SINT64: "type.int64",
+    _FD.TYPE_SFIXED64: "type.int64",
+    _FD.TYPE_UINT64: "type.uint64",
+    _FD.TYPE_FIXED64: "type.uint64",
+    _FD.TYPE_INT32: "type.int32",
+    _FD.TYPE_SINT32: "type.int32",
+    _FD.TYPE_SFIXED32: "type.int32",
+    _FD.TYPE_UINT32: "type.uint32",
+    _FD.TYPE_FIXED32: "type.uint32",
+    _FD.TYPE_BOOL: "type.bool",
+    _FD.TYPE_STRING: "type.string",
+    _FD.TYPE_BYTES: "type.bytes",
+    _FD.TYPE_ENUM: "type.enum",
+}
+"""The rule id of a value of the wrong JSON type, by the scalar field type it was meant for."""
+
 
 def message_of(field: descriptor.FieldDescriptor) -> descriptor.Descriptor:
     """The message type of a message-typed field.

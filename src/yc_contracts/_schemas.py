@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Final
 from google.protobuf import descriptor
 
 from yc_contracts import _wkt
-from yc_contracts._descriptors import FLOAT_MAX, INT_RANGES, enum_of, is_map, message_of
+from yc_contracts._descriptors import FLOAT_MAX, INT_RANGES, TYPE_RULES, enum_of, is_map, message_of
 from yc_contracts._options import FieldRules, Interval, field_rules, integer_range_pattern, oneof_exactly_one
 from yc_contracts._rules import Rule, RuleSet, When
 from yc_contracts._wkt import exact
@@ -47,25 +47,6 @@ ANY_KEY: Final = _wkt.ANY
 OPERATION: Final = "yandex.cloud.operation.Operation"
 
 _FD = descriptor.FieldDescriptor
-_INT_RANGES: Final = INT_RANGES
-_TYPE_RULES: Final = {
-    _FD.TYPE_DOUBLE: "type.double",
-    _FD.TYPE_FLOAT: "type.float",
-    _FD.TYPE_INT64: "type.int64",
-    _FD.TYPE_SINT64: "type.int64",
-    _FD.TYPE_SFIXED64: "type.int64",
-    _FD.TYPE_UINT64: "type.uint64",
-    _FD.TYPE_FIXED64: "type.uint64",
-    _FD.TYPE_INT32: "type.int32",
-    _FD.TYPE_SINT32: "type.int32",
-    _FD.TYPE_SFIXED32: "type.int32",
-    _FD.TYPE_UINT32: "type.uint32",
-    _FD.TYPE_FIXED32: "type.uint32",
-    _FD.TYPE_BOOL: "type.bool",
-    _FD.TYPE_STRING: "type.string",
-    _FD.TYPE_BYTES: "type.bytes",
-    _FD.TYPE_ENUM: "type.enum",
-}
 DOUBLE_MAX: Final = 1.7976931348623157e308
 SPECIAL_FLOATS: Final = ("NaN", "Infinity", "-Infinity")
 # Decimal spellings of floats whose magnitude is certainly in range: a plain decimal with at most 38 (float) or
@@ -350,8 +331,8 @@ class SchemaGenerator:
     def _map_key_schema(self, key: descriptor.FieldDescriptor, opts: FieldRules) -> dict[str, Any]:
         if key.type == _FD.TYPE_BOOL:
             schema: dict[str, Any] = {"enum": ["true", "false"]}
-        elif key.type in _INT_RANGES:
-            lo, hi = _INT_RANGES[key.type]
+        elif key.type in INT_RANGES:
+            lo, hi = INT_RANGES[key.type]
             schema = {"pattern": exact(integer_range_pattern(lo, hi))}
         else:
             schema = {}
@@ -364,7 +345,7 @@ class SchemaGenerator:
             if spec.value is not None:
                 # Every map key is a string in JSON; an integer key, or a string key under a value bound,
                 # spells a number in canonical decimal.
-                bounds: tuple[int | None, int | None] = _INT_RANGES.get(key.type, (None, None))
+                bounds: tuple[int | None, int | None] = INT_RANGES.get(key.type, (None, None))
                 forms = [{"pattern": exact(integer_range_pattern(*_clip_open(iv, *bounds)))} for iv in spec.value]
                 schema = {"allOf": [schema, {"anyOf": forms}]}
         return _annotated("option.map_key", schema) if spec is not None else schema
@@ -402,7 +383,7 @@ class SchemaGenerator:
 
     def _scalar_schema(self, ftype: int, opts: FieldRules | None) -> dict[str, Any]:
         """The type schema of a scalar (annotated ``type.<kind>``) and, after it, each option's constraint."""
-        checks: list[dict[str, Any]] = [_annotated(_TYPE_RULES[ftype], _scalar_type(ftype))]
+        checks: list[dict[str, Any]] = [_annotated(TYPE_RULES[ftype], _scalar_type(ftype))]
         if opts is not None:
             if ftype == _FD.TYPE_STRING:
                 if opts.length is not None:
@@ -418,8 +399,8 @@ class SchemaGenerator:
                 for option, bounds in (("option.length", opts.length), ("option.bytes", opts.bytes)):
                     if bounds:
                         checks.append(_annotated(option, {"anyOf": [_decoded_size(iv) for iv in bounds]}))
-            elif ftype in _INT_RANGES and opts.value is not None:
-                lo, hi = _INT_RANGES[ftype]
+            elif ftype in INT_RANGES and opts.value is not None:
+                lo, hi = INT_RANGES[ftype]
                 forms = [form for iv in opts.value for form in _int_forms(*_clip(iv, lo, hi))]
                 checks.append(_annotated("option.value", {"anyOf": forms}))
             elif _is_float(ftype) and opts.value is not None:
@@ -472,7 +453,7 @@ class SchemaGenerator:
             allowed: list[Any] = list(arg)
             if field.type == _FD.TYPE_ENUM:
                 allowed += [enum_of(field).values_by_name[v].number for v in arg]
-            elif field.type in _INT_RANGES:
+            elif field.type in INT_RANGES:
                 allowed += [str(v) for v in arg]
             item: dict[str, Any] = {"enum": allowed}
         elif kind == "enum_of":
@@ -543,7 +524,7 @@ def _default_forms(field: descriptor.FieldDescriptor) -> list[Any]:
         return [False]
     if ftype in (_FD.TYPE_STRING, _FD.TYPE_BYTES):
         return [""]
-    if ftype in _INT_RANGES:
+    if ftype in INT_RANGES:
         return [0, "0"]
     return [0, "0", "0.0", "-0", "-0.0"]
 
@@ -566,8 +547,8 @@ def _scalar_type(ftype: int) -> dict[str, Any]:
         return {"type": "string"}
     if ftype == _FD.TYPE_BYTES:
         return {"type": "string", "contentEncoding": "base64", "pattern": BASE64_PATTERN}
-    if ftype in _INT_RANGES:
-        return {"anyOf": _int_forms(*_INT_RANGES[ftype])}
+    if ftype in INT_RANGES:
+        return {"anyOf": _int_forms(*INT_RANGES[ftype])}
     if _is_float(ftype):
         return {"anyOf": _float_forms(ftype)}
     raise AssertionError(f"unhandled scalar type {ftype}")  # pragma: no cover
@@ -623,8 +604,8 @@ def _range_schema(field: descriptor.FieldDescriptor, bounds: Mapping[str, Any]) 
         "gt" in bounds,
         "lt" in bounds,
     )
-    if field.type in _INT_RANGES:
-        return {"anyOf": _int_forms(*_clip(iv, *_INT_RANGES[field.type]))}
+    if field.type in INT_RANGES:
+        return {"anyOf": _int_forms(*_clip(iv, *INT_RANGES[field.type]))}
     return _float_interval(iv, FLOAT_MAX if field.type == _FD.TYPE_FLOAT else DOUBLE_MAX)
 
 

@@ -34,7 +34,7 @@ from hypothesis.strategies import SearchStrategy
 
 from yc_contracts import _base64, _wkt
 from yc_contracts._content import OCR_FORMATS, sniff
-from yc_contracts._descriptors import INT_RANGES, enum_of, is_map, message_of
+from yc_contracts._descriptors import INT_RANGES, TYPE_RULES, enum_of, is_map, message_of
 from yc_contracts._options import FieldRules, Interval, oneof_exactly_one
 from yc_contracts._registry import MessageRef, Registry, default_registry
 from yc_contracts._rules import Rule
@@ -50,24 +50,6 @@ Expected: TypeAlias = tuple[str, str]
 _FD = descriptor.FieldDescriptor
 _Path: TypeAlias = tuple[str | int, ...]
 _INT64: Final = frozenset({_FD.TYPE_INT64, _FD.TYPE_UINT64, _FD.TYPE_SINT64, _FD.TYPE_SFIXED64, _FD.TYPE_FIXED64})
-_TYPE_RULES: Final = {
-    _FD.TYPE_INT32: "type.int32",
-    _FD.TYPE_SINT32: "type.int32",
-    _FD.TYPE_SFIXED32: "type.int32",
-    _FD.TYPE_UINT32: "type.uint32",
-    _FD.TYPE_FIXED32: "type.uint32",
-    _FD.TYPE_INT64: "type.int64",
-    _FD.TYPE_SINT64: "type.int64",
-    _FD.TYPE_SFIXED64: "type.int64",
-    _FD.TYPE_UINT64: "type.uint64",
-    _FD.TYPE_FIXED64: "type.uint64",
-    _FD.TYPE_FLOAT: "type.float",
-    _FD.TYPE_DOUBLE: "type.double",
-    _FD.TYPE_BOOL: "type.bool",
-    _FD.TYPE_STRING: "type.string",
-    _FD.TYPE_BYTES: "type.bytes",
-    _FD.TYPE_ENUM: "type.enum",
-}
 _OBJECT: Final = {"not": "a field"}
 # Values of the wrong JSON type for each kind of value. None of them spells a default value (0, "", false, an
 # empty array or object), which a required check would also reject.
@@ -409,7 +391,7 @@ class _Breaker:
             rule, wrong = "type.any", _WRONG_WELL_KNOWN[_wkt.ANY]
         elif name in _wkt.WRAPPERS:
             ftype = _wkt.WRAPPED_TYPES[_wkt.WRAPPERS[name]]
-            rule, wrong = _TYPE_RULES[ftype], _wrong_scalars(ftype)
+            rule, wrong = TYPE_RULES[ftype], _wrong_scalars(ftype)
         elif name in _wkt.TYPE_RULES:
             if name == "google.protobuf.Value":
                 return  # every JSON value is a Value
@@ -834,11 +816,11 @@ def _wrong_item(field: descriptor.FieldDescriptor) -> tuple[str, tuple[Any, ...]
     if target is None:
         if field.enum_type is not None and field.enum_type.full_name == "google.protobuf.NullValue":
             return None
-        return _TYPE_RULES[field.type], _wrong_scalars(field.type)
+        return TYPE_RULES[field.type], _wrong_scalars(field.type)
     name = target.full_name
     if name in _wkt.WRAPPERS:
         ftype = _wkt.WRAPPED_TYPES[_wkt.WRAPPERS[name]]
-        return _TYPE_RULES[ftype], _wrong_scalars(ftype)
+        return TYPE_RULES[ftype], _wrong_scalars(ftype)
     if name == "google.protobuf.Value":
         return None
     if name == _wkt.ANY:
@@ -849,7 +831,7 @@ def _wrong_item(field: descriptor.FieldDescriptor) -> tuple[str, tuple[Any, ...]
 
 
 def _wrong_scalars(ftype: int) -> tuple[Any, ...]:
-    rule = _TYPE_RULES[ftype]
+    rule = TYPE_RULES[ftype]
     if rule in _OUT_OF_RANGE:
         return _WRONG_INTEGERS + _OUT_OF_RANGE[rule]
     return _WRONG_SCALARS[ftype]
