@@ -1,18 +1,19 @@
 # yc-contracts: every workflow is a target here. `make help` lists them.
 #
-# Three virtualenvs, each built from a dependency group of pyproject.toml (the one place pins live):
+# Virtualenvs, each built from a dependency group of pyproject.toml (the one place pins live):
 #   .venv      dev tools: generator, ruff, mypy, pytest, the official SDK (protobuf 6.33)
 #   .venv-pb6  the test suite on protobuf 6.31.1, the oldest supported runtime, with the official SDK beside us
 #   .venv-pb7  the test suite on protobuf 7.x
+#   .venv-fuzz the pb6 environment with atheris, for make fuzz (built only when fuzzing)
 
 PYTHON ?= python3
 PIP_VERSION := 26.3
 VENV := .venv
 PY := $(VENV)/bin/python
-TEST_ENVS := .venv-pb6 .venv-pb7
+TEST_ENVS := .venv-pb6 .venv-pb7 .venv-fuzz
 
 .DEFAULT_GOAL := help
-.PHONY: help install generate check-generated lint typecheck test test-pb6 test-pb7 test-deep demo bench bench-startup clean
+.PHONY: help install generate check-generated lint typecheck test test-pb6 test-pb7 test-deep demo bench bench-startup fuzz clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -21,6 +22,7 @@ help: ## list the targets
 $(VENV)/.installed: GROUP = dev
 .venv-pb6/.installed: GROUP = pb6
 .venv-pb7/.installed: GROUP = pb7
+.venv-fuzz/.installed: GROUP = fuzz
 %/.installed: pyproject.toml
 	rm -rf $*
 	$(PYTHON) -m venv $*
@@ -37,8 +39,8 @@ check-generated: $(VENV)/.installed ## fail if regenerating would change any com
 	$(PY) tools/generate.py --check
 
 lint: $(VENV)/.installed ## ruff lint and format check
-	$(VENV)/bin/ruff check src tests tools examples bench
-	$(VENV)/bin/ruff format --check src tests tools examples bench
+	$(VENV)/bin/ruff check src tests tools examples bench fuzz
+	$(VENV)/bin/ruff format --check src tests tools examples bench fuzz
 
 typecheck: $(VENV)/.installed ## mypy --strict on src/
 	$(VENV)/bin/mypy
@@ -60,6 +62,7 @@ demo: $(VENV)/.installed ## the showcase: validate, convert, transcode, export s
 bench: $(VENV)/.installed ## benchmarks: validators vs jsonschema, fastjsonschema, jsonschema-rs; converters vs json_format
 	$(PY) bench/run.py
 	$(PY) bench/convert.py
+	$(PY) bench/errors.py
 
 clean: ## remove the virtualenvs and caches
 	rm -rf $(VENV) $(TEST_ENVS) build dist src/*.egg-info .mypy_cache .ruff_cache .pytest_cache
@@ -67,3 +70,8 @@ clean: ## remove the virtualenvs and caches
 
 bench-startup: $(VENV)/.installed ## start-up time of the CLI (--version, one-file validate; budget 0.3 s)
 	$(PY) bench/startup.py
+
+# The fuzzer needs atheris (a wheel for CPython 3.11 on x86-64 Linux); docs/fuzzing.md. FUZZ_SECONDS is the total.
+FUZZ_VENV ?= .venv-fuzz
+fuzz: $(FUZZ_VENV)/.installed ## fuzz every surface with atheris for FUZZ_SECONDS (default 300); fails on any crash
+	$(FUZZ_VENV)/bin/python fuzz/run.py

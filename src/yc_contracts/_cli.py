@@ -6,12 +6,14 @@ Each command lives in a module of its own, imported when the command runs, so ``
 
 Exit statuses, the same for every command: 0 success, 1 the inputs break the contract (violations, a request the
 routes reject, breaking changes, schema drift), 2 the command could not do its job (usage, unreadable or
-unparsable input, a missing tool).
+unparsable input, a missing tool), 3 an internal error: a bug in yc-contracts, reported in one line (``--traceback``
+or ``YC_CONTRACTS_TRACEBACK=1`` prints the traceback too). User input never gets a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import IO, TYPE_CHECKING, Any, Final, TextIO
 
@@ -23,8 +25,16 @@ if TYPE_CHECKING:
 
 EXIT_OK: Final = 0
 EXIT_USAGE: Final = 2
+EXIT_INTERNAL: Final = 3
+EXIT_INTERRUPTED: Final = 130
+TRACEBACK_VARIABLE: Final = "YC_CONTRACTS_TRACEBACK"
+"""Set to 1 (or pass ``--traceback``) and an internal error prints its traceback as well."""
+BUG_REPORT_HINT: Final = (
+    "this is a bug in yc-contracts: please report it with the command line that caused it "
+    "(https://pypi.org/project/yc-contracts/ links the project); --traceback shows the details"
+)
 
-_LIST_SECTIONS: Final = ("services", "methods", "routes", "messages")
+_LIST_SECTIONS: Final = ("services", "methods", "routes", "messages", "operations")
 _VALIDATE_FORMATS: Final = ("text", "json", "junit", "sarif", "github")
 
 
@@ -35,6 +45,8 @@ class _Parser(argparse.ArgumentParser):
         kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
         super().__init__(*args, **kwargs)
         self._out, self._err = stdout, stderr
+        self.commands: dict[tuple[str, ...], _Parser] = {}
+        """The (sub)command parsers by their words (``("schemas", "export")``), to report errors in their usage."""
 
     def _print_message(self, message: str, file: Any = None) -> None:
         # argparse passes sys.stderr for errors and sys.stdout (or None) for help and --version.
@@ -72,26 +84,31 @@ class Streams:
         self._stdin = stdin
         self._stdin_data: bytes | None = None
 
-    def read_stdin(self) -> bytes:
-        """All of standard input (the same bytes however often it is asked for)."""
+    def read_stdin(self, limit: int) -> bytes:
+        """All of standard input, read in chunks (the same bytes however often it is asked for).
+
+        Raises:
+            InputError: it holds more than ``limit`` bytes, or cannot be read.
+        """
+        from yc_contracts._cli_input import read_stream
+
         if self._stdin_data is None:
             stream = self._stdin if self._stdin is not None else sys.stdin.buffer
-            self._stdin_data = stream.read()
+            self._stdin_data = read_stream(stream, limit)
         return self._stdin_data
 
-    def read_input(self, name: str) -> bytes:
+    def read_input(self, name: str, limit: int) -> bytes:
         """The bytes of a file named on the command line, or of standard input for ``-``.
 
         Raises:
-            UsageError: the file cannot be read.
+            UsageError: the input cannot be read, is no regular file, or is larger than ``limit`` bytes.
         """
-        if name == "-":
-            return self.read_stdin()
+        from yc_contracts._cli_input import InputError, read_file
+
         try:
-            with open(name, "rb") as f:
-                return f.read()
-        except OSError as e:
-            raise UsageError(f"cannot read {name}: {e.strerror or e}") from e
+            return self.read_stdin(limit) if name == "-" else read_file(name, limit)
+        except InputError as e:
+            raise UsageError(f"cannot read {'standard input' if name == '-' else name}: {e.message}") from e
 
     def write_bytes(self, data: bytes) -> None:
         """Binary output on standard output (refused on a terminal, which would show noise).
@@ -118,15 +135,22 @@ def _parser(stdout: TextIO, stderr: TextIO) -> _Parser:
         prog="yc-contracts",
         description="The protocol contract of Yandex Cloud's asynchronous recognition APIs: validate payloads, "
         "convert and transcode messages, export and check schemas, and find breaking changes.",
-        epilog="Exit status: 0 success; 1 the input breaks the contract; 2 usage, unreadable input or a missing tool.",
+        epilog="Exit status: 0 success; 1 the input breaks the contract; 2 usage, unreadable input or a missing tool; "
+        "3 an internal error (a bug in yc-contracts).",
         stdout=stdout,
         stderr=stderr,
     )
     parser.add_argument("--version", action="version", version=f"yc-contracts {__version__}")
+    parser.add_argument(
+        "--traceback",
+        action="store_true",
+        help=f"on an internal error, print the traceback too (for developers; or set {TRACEBACK_VARIABLE}=1)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def command(name: str, help_text: str, description: str) -> _Parser:
         sub: _Parser = commands.add_parser(name, help=help_text, description=description, stdout=stdout, stderr=stderr)
+        parser.commands[(name,)] = sub
         return sub
 
     _validate_parser(command)
@@ -144,6 +168,7 @@ def _parser(stdout: TextIO, stderr: TextIO) -> _Parser:
         stderr=stderr,
     )
     export.add_argument("directory", metavar="DIR")
+    parser.commands[("schemas", "export")] = export
     check = schemas_commands.add_parser(
         "check",
         help="fail if schema files differ from what the contract generates",
@@ -154,6 +179,7 @@ def _parser(stdout: TextIO, stderr: TextIO) -> _Parser:
         stderr=stderr,
     )
     check.add_argument("directory", metavar="DIR", nargs="?", help="a folder of exported schema files")
+    parser.commands[("schemas", "check")] = check
 
     command("openapi", "print the OpenAPI 3.1 document of the REST routes", "Print the published openapi.json.")
     _breaking_parser(command)
@@ -161,11 +187,41 @@ def _parser(stdout: TextIO, stderr: TextIO) -> _Parser:
     listing = command(
         "list",
         "list the contract's services, methods, HTTP routes and messages",
-        "List what the contract defines. With no SECTION, every section is printed.",
+        "List what the contract defines. With no SECTION, every section is printed. 'operations' lists the "
+        "<method>.Operation names that --type takes: the Operation a long-running method returns.",
     )
     listing.add_argument("sections", nargs="*", metavar="SECTION", help=f"any of: {', '.join(_LIST_SECTIONS)}")
     listing.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a number of processes (1 or more)")
+    return value
+
+
+def _size(text: str) -> int:
+    from yc_contracts._cli_input import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _max_input_size_option(parser: _Parser, what: str) -> None:
+    parser.add_argument(
+        "--max-input-size",
+        type=_size,
+        metavar="SIZE",
+        help=f"read at most SIZE bytes of {what}: bytes, or with K, M or G (default: max-input-size in "
+        "[tool.yc-contracts], else 32M)",
+    )
 
 
 def _validate_parser(command: Any) -> None:
@@ -196,8 +252,17 @@ def _validate_parser(command: Any) -> None:
         help="skip files that no [tool.yc-contracts.payloads] glob maps (for pre-commit, which passes every file)",
     )
     validate.add_argument(
-        "--jobs", type=int, metavar="N", help="processes to use for large runs (default: one per core; 1: none)"
+        "--jobs",
+        type=_positive_int,
+        metavar="N",
+        help="processes to use for large runs, 1 or more (default: one per core; 1: none)",
     )
+    validate.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="exit 0 when there is nothing to check (by default a run that finds no payload file exits 2)",
+    )
+    _max_input_size_option(validate, "each file (and standard input)")
     validate.add_argument("-v", "--verbose", action="store_true", help="also list valid payloads (text format)")
     validate.add_argument("paths", nargs="+", metavar="PATH", help="files, folders, or - for standard input")
 
@@ -222,6 +287,7 @@ def _convert_parser(command: Any) -> None:
         "--names", choices=("json", "proto"), default="json", help="REST field names: lowerCamelCase or proto"
     )
     convert.add_argument("--no-validate", dest="validate", action="store_false", help="convert without validating")
+    _max_input_size_option(convert, "the input")
     convert.add_argument("input", nargs="?", default="-", metavar="FILE", help="input file (default: - for stdin)")
 
 
@@ -242,6 +308,7 @@ def _transcode_parser(command: Any) -> None:
         "--format", choices=("text", "json"), default="text", help="text: request in protobuf text format; json: all"
     )
     transcode.add_argument("--no-validate", dest="validate", action="store_false", help="do not check the request")
+    _max_input_size_option(transcode, "the --body file")
 
 
 def _breaking_parser(command: Any) -> None:
@@ -305,6 +372,18 @@ def _list_data(reg: Registry, sections: list[str]) -> dict[str, list[dict[str, A
         ]
     if "messages" in sections:
         data["messages"] = [{"name": name} for name in reg.messages()]
+    if "operations" in sections:
+        # The names --type (and [tool.yc-contracts.payloads]) take for what a long-running method returns.
+        data["operations"] = [
+            {
+                "name": f"{m.full_name}.Operation",
+                "method": m.full_name,
+                "response": m.operation.response,
+                "metadata": m.operation.metadata,
+            }
+            for m in reg.methods()
+            if m.operation is not None
+        ]
     return data
 
 
@@ -335,6 +414,12 @@ def _list_text(data: dict[str, list[dict[str, Any]]], out: TextIO) -> None:
         blocks.append(lines)
     if "messages" in data:
         blocks.append([f"Messages ({len(data['messages'])})"] + [f"  {m['name']}" for m in data["messages"]])
+    if "operations" in data:
+        lines = [f"Operations of long-running methods, for --type ({len(data['operations'])})"]
+        for op in data["operations"]:
+            detail = ", ".join(f"{what}: {op[what]}" for what in ("response", "metadata") if op[what])
+            lines.append(f"  {op['name']}" + (f"  ({detail})" if detail else ""))
+        blocks.append(lines)
     out.write("\n\n".join("\n".join(b) for b in blocks) + "\n")
 
 
@@ -391,16 +476,36 @@ def _dispatch(args: argparse.Namespace, streams: Streams) -> int:
     return _cmd_list(args, streams)
 
 
+def _parse(parser: _Parser, argv: list[str]) -> argparse.Namespace:
+    """The arguments; an unknown option is reported with the usage of the command it was given to."""
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        words = tuple(w for w in (args.command, getattr(args, "schemas_command", None)) if w)
+        # Only the options are named: the rest may be a value such as a header, which may hold a secret.
+        options = [e.partition("=")[0] for e in extras if e.startswith("-") and len(e) > 1]
+        hidden = len(extras) - len(options)
+        shown = " ".join(options) + (f" (and {hidden} more, not shown)" if options and hidden else "")
+        parser.commands.get(words, parser).error(
+            f"unrecognized arguments: {shown}"
+            if options
+            else f"{len(extras)} unexpected argument{'s' if len(extras) > 1 else ''} (not shown)"
+        )
+    return args
+
+
 def run(argv: list[str], stdout: TextIO, stderr: TextIO, *, stdin: IO[bytes] | None = None) -> int:
     """Run the CLI with ``argv`` (without the program name); return the exit status.
 
     ``stdin`` is what ``-`` reads (standard input's bytes when not given). Nothing is written to
-    ``sys.stdout``/``sys.stderr`` directly.
+    ``sys.stdout``/``sys.stderr`` directly. Never raises for bad input or a bug: a bug is exit status 3 and one
+    line on ``stderr`` (``BrokenPipeError``, a reader that went away, is left to the caller).
     """
     parser = _parser(stdout, stderr)
     streams = Streams(stdout, stderr, stdin)
+    show_traceback = os.environ.get(TRACEBACK_VARIABLE, "") not in ("", "0")
     try:
-        args = parser.parse_args(argv)
+        args = _parse(parser, argv)
+        show_traceback = show_traceback or args.traceback
         if args.command is None:
             parser.print_help(stdout)
             return EXIT_USAGE
@@ -410,3 +515,28 @@ def run(argv: list[str], stdout: TextIO, stderr: TextIO, *, stdin: IO[bytes] | N
     except YcContractsError as e:
         stderr.write(f"yc-contracts: error: {e}\n")
         return EXIT_USAGE
+    except BrokenPipeError:
+        raise
+    except KeyboardInterrupt:
+        stderr.write("yc-contracts: interrupted\n")
+        return EXIT_INTERRUPTED
+    except Exception as e:  # the one place every unexpected error ends: exit status 3
+        return internal_error(e, stderr, show_traceback=show_traceback)
+
+
+def internal_error(error: BaseException, stderr: TextIO, *, show_traceback: bool = False) -> int:
+    """Report a bug in one line: the exception's type and where in yc-contracts it was raised, never its message
+    (which may quote the input, a secret included); the traceback too if asked. Returns :data:`EXIT_INTERNAL`."""
+    import traceback
+
+    where = ""
+    package = os.path.dirname(os.path.abspath(__file__))
+    for frame, line in traceback.walk_tb(error.__traceback__):
+        filename = os.path.abspath(frame.f_code.co_filename)
+        if filename.startswith(package + os.sep):
+            where = f" in {os.path.relpath(filename, os.path.dirname(package))}:{line} ({frame.f_code.co_name})"
+    if show_traceback:
+        traceback.print_exception(error, file=stderr)
+    kind = "out of memory" if isinstance(error, MemoryError) else type(error).__name__
+    stderr.write(f"yc-contracts: internal error: {kind}{where}; {BUG_REPORT_HINT}\n")
+    return EXIT_INTERNAL

@@ -24,11 +24,16 @@ EXIT_BREAKING: Final = 1
 def command(args: argparse.Namespace, streams: Streams) -> int:
     """Run ``breaking``: 0 nothing breaks, 1 breaking changes (one line each), 2 a usage or compile error."""
     from yc_contracts._breaking import compare
+    from yc_contracts._cli import UsageError
     from yc_contracts._protoc import compile_tree, export_revision
     from yc_contracts._registry import Registry
 
     current = Path(args.protos)
     includes = [Path(p) for p in args.include or ()]
+    for folder in includes:
+        if not folder.is_dir():
+            what = "does not exist" if not folder.exists() else "is not a folder"
+            raise UsageError(f"breaking: -I {folder} {what}; name a folder of .proto files (an import root)")
     against = Path(args.against)
     new_set = compile_tree(current, includes=includes)
     with tempfile.TemporaryDirectory(prefix="yc-contracts-breaking-") as scratch:

@@ -10,19 +10,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from yc_contracts._cli_input import DEFAULT_MAX_INPUT_BYTES
 from yc_contracts._payload_files import Finding, PayloadResult, decode, load_json, located
 
 if TYPE_CHECKING:
     from google.protobuf import message
 
     from yc_contracts._cli import Streams
+    from yc_contracts._project_config import ProjectConfig
 
 TEXT_HEADER: Final = "# proto-message:"
 """The protobuf text-format convention for naming a file's message type (``# proto-message: pkg.Type``)."""
 
 EXIT_INVALID: Final = 1
+_REASON_CHARACTERS: Final = 200
 EXIT_UNREADABLE: Final = 2
 
 
@@ -30,7 +35,9 @@ def command(args: argparse.Namespace, streams: Streams) -> int:
     """Run ``convert``; 0 converted, 1 the input breaks the contract, 2 it cannot be read (or a usage error)."""
     from yc_contracts._cli import UsageError
 
-    data = streams.read_input(args.input)
+    config = _config(args.input)
+    limit = args.max_input_size or (config.max_input_size if config is not None else None) or DEFAULT_MAX_INPUT_BYTES
+    data = streams.read_input(args.input, limit)
     name = "stdin" if args.input == "-" else args.input
     text: str | None = None
     if args.source_format != "binary":
@@ -39,10 +46,13 @@ def command(args: argparse.Namespace, streams: Streams) -> int:
             return _report(streams, name, [problem], EXIT_UNREADABLE)
     assert text is not None or args.source_format == "binary"
     type_name = args.type or (_text_header(text) if text is not None and args.source_format == "text" else None)
-    if type_name is None:
-        header = f" (or start the text with '{TEXT_HEADER} NAME')" if args.source_format == "text" else ""
-        raise UsageError(f"convert: pass --type NAME{header}")
-    key = _schema_key(type_name)
+    key = _schema_key(type_name) if type_name is not None else _configured_key(args.input, config)
+    if key is None:
+        header = f", start the text with '{TEXT_HEADER} NAME'," if args.source_format == "text" else ""
+        raise UsageError(
+            f"convert: pass --type NAME{header} or map the file to a type under [tool.yc-contracts.payloads] "
+            "in pyproject.toml (docs/cli.md)"
+        )
     if args.source_format in ("rest", "ndjson"):
         assert text is not None
         messages, status = _from_json(key, text, args.source_format == "ndjson", name, streams, validate=args.validate)
@@ -64,6 +74,33 @@ def _schema_key(type_name: str) -> str:
     return schema_key(type_name)
 
 
+def _config(name: str) -> ProjectConfig | None:
+    """The ``[tool.yc-contracts]`` table for the input file (for standard input: the current folder's), as
+    ``validate`` reads it."""
+    from yc_contracts._project_config import nearest
+
+    return nearest(Path.cwd() if name == "-" else Path(name))
+
+
+def _configured_key(name: str, config: ProjectConfig | None) -> str | None:
+    """The schema key ``[tool.yc-contracts.payloads]`` maps the input file to (``None``: standard input, or no
+    glob matches).
+
+    Raises:
+        UsageError: the glob maps it to a name the contract does not define.
+    """
+    from yc_contracts._cli import UsageError
+    from yc_contracts._errors import UnknownNameError
+
+    entry = config.target_for(Path(name)) if config is not None and name != "-" else None
+    if entry is None or config is None:
+        return None
+    try:
+        return _schema_key(entry.target)
+    except UnknownNameError as e:
+        raise UsageError(f"{config.path} maps {entry.glob!r} to {e}") from e
+
+
 def message_class(key: str) -> type[message.Message]:
     """The message class of a schema key (a ``<method>.Operation`` key is an Operation)."""
     from yc_contracts._registry import default_registry
@@ -74,11 +111,12 @@ def message_class(key: str) -> type[message.Message]:
     return reg.message_class(key)
 
 
+_TEXT_HEADER_LINE: Final = re.compile(rf"^{re.escape(TEXT_HEADER)}([^\n]*)$", re.MULTILINE)
+
+
 def _text_header(text: str) -> str | None:
-    for line in text.splitlines():
-        if line.startswith(TEXT_HEADER):
-            return line[len(TEXT_HEADER) :].strip() or None
-    return None
+    found = _TEXT_HEADER_LINE.search(text)  # the text is not split into lines: that would copy it whole
+    return (found.group(1).strip() or None) if found is not None else None
 
 
 def _report(streams: Streams, name: str, findings: list[Finding], status: int) -> int:
@@ -144,9 +182,15 @@ def _from_protobuf(
         except text_format.ParseError as e:
             line, column = e.GetLine() or 1, e.GetColumn() or 1
             reason = str(e).split(" : ", 1)[-1]
+            if len(reason) > _REASON_CHARACTERS:  # protobuf quotes the text it stopped at, however long
+                reason = reason[: _REASON_CHARACTERS // 2] + " … " + reason[-_REASON_CHARACTERS // 2 :]
             problem = Finding(
                 "text.invalid", f"the input is not {cls.DESCRIPTOR.full_name} text format: {reason}", line, column
             )
+            return [], _report(streams, name, [problem], EXIT_UNREADABLE)
+        except RecursionError:
+            # text_format's parser recurses once per nested message (and per Any in expanded form).
+            problem = Finding("text.invalid", "the text nests too deeply to read", 1, 1)
             return [], _report(streams, name, [problem], EXIT_UNREADABLE)
     if validate:
         from yc_contracts._validator import check

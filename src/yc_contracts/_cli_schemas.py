@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 OPENAPI_FILE: Final = "openapi.json"
 BUNDLE_FILE: Final = "bundle.schema.json"
 EXIT_DRIFT: Final = 1
+SCHEMA_FILE_MAX_BYTES: Final = 256 * 1024 * 1024
+"""The largest schema file ``schemas check DIR`` reads (the published ones are a few MB at most)."""
 
 
 def published() -> dict[str, Traversable]:
@@ -30,19 +32,14 @@ def published() -> dict[str, Traversable]:
 
 def regenerated() -> dict[str, Any]:
     """Every schema file as the installed package's descriptors and rules generate it now, by file name."""
-    from yc_contracts._openapi import build_openapi
     from yc_contracts._registry import default_registry
     from yc_contracts._rules import load_rules
+    from yc_contracts._schema_bundle import published_files
     from yc_contracts._schemas import SchemaGenerator
     from yc_contracts._version import __version__
 
     registry = default_registry()
-    generator = SchemaGenerator(registry, load_rules(registry))
-    docs = generator.documents()
-    files: dict[str, Any] = {f"{key}.schema.json": doc for key, doc in docs.items()}
-    files[BUNDLE_FILE] = generator.bundle(docs)
-    files[OPENAPI_FILE] = build_openapi(registry, docs, __version__)
-    return dict(sorted(files.items()))
+    return published_files(registry, SchemaGenerator(registry, load_rules(registry)), __version__)
 
 
 def first_difference(expected: Any, actual: Any, path: str = "") -> str | None:
@@ -93,12 +90,25 @@ def drift(expected: dict[str, Any], actual: dict[str, str | None]) -> Iterator[s
 
 
 def export_command(args: argparse.Namespace, streams: Streams) -> int:
-    """``schemas export DIR``: write the published schema files and openapi.json into DIR."""
+    """``schemas export DIR``: write the published schema files and openapi.json into DIR.
+
+    Raises:
+        UsageError: DIR is a file, or it (or a file in it) cannot be created or written.
+    """
+    from yc_contracts._cli import UsageError
+
     target = Path(args.directory)
-    target.mkdir(parents=True, exist_ok=True)
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"schemas export: {target} is a file, not a folder; name a folder (it is created if need be)")
     files = published()
-    for name, item in files.items():
-        (target / name).write_bytes(item.read_bytes())
+    where = target
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for name, item in files.items():
+            where = target / name
+            where.write_bytes(item.read_bytes())
+    except OSError as e:
+        raise UsageError(f"schemas export: cannot write {where}: {e.strerror or type(e).__name__}") from e
     schemas = sum(1 for name in files if name.endswith(".schema.json"))
     streams.stdout.write(f"wrote {schemas} JSON Schemas and {OPENAPI_FILE} to {target}\n")
     return 0
@@ -132,9 +142,13 @@ def check_command(args: argparse.Namespace, streams: Streams) -> int:
 
 
 def _read(path: Path) -> str | None:
+    """A schema file's text (``None``: not a regular file, too large, unreadable or not UTF-8; reported as
+    ``unreadable``). A FIFO named ``*.json`` in DIR would otherwise hang the check."""
+    from yc_contracts._cli_input import InputError, read_file
+
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        return read_file(str(path), SCHEMA_FILE_MAX_BYTES).decode("utf-8")
+    except (InputError, UnicodeDecodeError):
         return None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from yc_contracts._payload_files import Finding, LoadedPayload, PayloadResult, decode, load_json, located
@@ -33,7 +34,7 @@ def command(args: argparse.Namespace, streams: Streams) -> int:
     loaded: LoadedPayload | None = None
     body_name = "body"
     if args.body is not None:
-        body = streams.read_input(args.body)
+        body = streams.read_input(args.body, _max_bytes(args))
         body_name = "stdin" if args.body == "-" else args.body
         text, problem = decode(body)
         if problem is not None:
@@ -77,16 +78,41 @@ def _status(code: int) -> str:
         return str(code)
 
 
+def _max_bytes(args: argparse.Namespace) -> int:
+    from yc_contracts._cli_input import DEFAULT_MAX_INPUT_BYTES
+    from yc_contracts._project_config import nearest
+
+    if args.max_input_size is not None:
+        return int(args.max_input_size)
+    config = nearest(Path.cwd() if args.body == "-" else Path(args.body))
+    return config.max_input_size if config is not None and config.max_input_size else DEFAULT_MAX_INPUT_BYTES
+
+
 def _pairs(items: list[str] | None, separator: str, option: str) -> list[tuple[str, str]]:
+    """``NAME<separator>VALUE`` options as pairs.
+
+    Raises:
+        UsageError: one has no separator or no name. The message never quotes the option's text: a header
+            (``Authorization: Bearer …``) or a query parameter may hold a secret.
+    """
     from yc_contracts._cli import UsageError
 
     out = []
-    for item in items or ():
+    for number, item in enumerate(items or (), 1):
         name, found, value = item.partition(separator)
         if not found or not name.strip():
-            raise UsageError(f"{option} {item!r}: write it as NAME{separator}VALUE")
+            what = f"has no '{separator}'" if not found else f"has no name before '{separator}'"
+            raise UsageError(
+                f'the {_ordinal(number)} {option} {what}: write it as "NAME{separator}'
+                f'{" " if separator == ":" else ""}VALUE" (its text is not shown, as it may hold a secret)'
+            )
         out.append((name.strip(), value.strip() if separator == ":" else value))
     return out
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def _print_findings(streams: Streams, name: str, findings: list[Finding], status: int) -> int:

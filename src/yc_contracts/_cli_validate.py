@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, TextIO
 
+from yc_contracts._cli_input import DEFAULT_MAX_INPUT_BYTES, reason
 from yc_contracts._payload_files import FileJob, Finding, PayloadResult, Syntax, check_file, syntax_for
+from yc_contracts._project_config import ProjectConfig
 
 if TYPE_CHECKING:
     from yc_contracts._cli import Streams
-    from yc_contracts._project_config import ProjectConfig
 
 PARALLEL_MIN_FILES: Final = 1000
 """From this many files on, the checks run in a process per core. A small payload takes about 0.1 ms to read and
@@ -27,6 +29,7 @@ check, so below a thousand files starting the pool and shipping results back cos
 PROGRESS_DELAY: Final = 0.5
 """Seconds a run takes before the progress bar appears (on a terminal only); short runs never show it."""
 _BATCHES_PER_WORKER: Final = 8
+EXIT_NOTHING_CHECKED: Final = 2
 
 NO_TYPE_HELP: Final = (
     'pass --type NAME or --route "VERB /path", or map the file to a type under [tool.yc-contracts.payloads] '
@@ -35,15 +38,29 @@ NO_TYPE_HELP: Final = (
 
 
 def command(args: argparse.Namespace, streams: Streams) -> int:
-    """Run ``validate`` and return its exit status (0 valid, 1 violations, 2 unreadable input or usage)."""
+    """Run ``validate`` and return its exit status (0 valid, 1 violations, 2 unreadable input, usage, or nothing
+    to check without ``--allow-empty``)."""
     from yc_contracts._reports import WRITERS, describe_rule
 
     target = _command_line_target(args)
     jobs = list(
-        plan(args.paths, streams, target=target, forced=args.input_format, ignore_unmapped=args.ignore_unmapped)
+        plan(
+            args.paths,
+            streams,
+            target=target,
+            forced=args.input_format,
+            ignore_unmapped=args.ignore_unmapped,
+            max_bytes=args.max_input_size,
+        )
     )
     if not jobs:
-        streams.stderr.write("yc-contracts: no payload files found (.json, .yaml, .yml, .ndjson, .jsonl)\n")
+        what = "no payload files found (.json, .yaml, .yml, .ndjson, .jsonl)"
+        if args.ignore_unmapped:
+            what += " that [tool.yc-contracts.payloads] maps to a type"
+        if not args.allow_empty:
+            streams.stderr.write(f"yc-contracts: error: {what}: nothing was checked (--allow-empty accepts that)\n")
+            return EXIT_NOTHING_CHECKED
+        streams.stderr.write(f"yc-contracts: {what}\n")
     progress = _Progress(streams.stderr, len(jobs))
     try:
         results = run_jobs(jobs, workers=args.jobs, progress=progress)
@@ -88,20 +105,29 @@ def plan(
     target: str | None,
     forced: Syntax | None = None,
     ignore_unmapped: bool = False,
+    max_bytes: int | None = None,
 ) -> Iterator[FileJob]:
-    """The files to check, in command-line order (a folder's files sorted), each with its type or its problem."""
-    resolver = _TargetResolver(target)
+    """The files to check, in command-line order (a folder's files sorted), each with its type or its problem.
+
+    ``max_bytes`` (``--max-input-size``) bounds every file; without it, each file's ``[tool.yc-contracts]``
+    ``max-input-size`` does (standard input's: the current folder's), else the default.
+    """
+    resolver = _TargetResolver(target, max_bytes)
     for arg in paths:
         if arg == "-":
-            if target is None:
-                from yc_contracts._cli import UsageError
-
-                raise UsageError("standard input (-) has no file name to look up: pass --type or --route")
-            yield FileJob("-", None, forced or "json", target, data=streams.read_stdin())
+            yield _stdin_job(streams, resolver, target, forced)
             continue
         path = Path(arg)
-        if path.is_dir():
-            found = [(str(file), file, forced or syntax_for(file) or "json") for file in _walk(path, resolver)]
+        try:
+            is_dir = stat.S_ISDIR(os.stat(arg).st_mode)
+        except OSError as e:
+            yield _unreadable(arg, f"cannot read the file: {reason(e)}")
+            continue
+        if is_dir:
+            found = [
+                item if isinstance(item, FileJob) else (str(item), item, forced or syntax_for(item) or "json")
+                for item in _walk(path, resolver)
+            ]
         else:
             syntax = forced or syntax_for(path)
             if syntax is None:
@@ -110,32 +136,70 @@ def plan(
                 yield FileJob(arg, arg, "json", None, problem=problem)
                 continue
             found = [(arg, path, syntax)]
-        for display, file, syntax in found:
+        for entry in found:
+            if isinstance(entry, FileJob):
+                yield entry
+                continue
+            display, file, syntax = entry
             job = resolver.job(display, file, syntax)
             unmapped = job.problem is not None and job.problem.rule == "input.no_type"
             if not (ignore_unmapped and unmapped):
                 yield job
 
 
-def _walk(top: Path, resolver: _TargetResolver) -> list[Path]:
-    """Payload files under ``top``, sorted by path; hidden names and ``exclude`` globs are skipped."""
-    found = []
-    for folder, dirs, files in os.walk(top):
+def _unreadable(display: str, message: str) -> FileJob:
+    return FileJob(display, None, "json", None, problem=Finding("input.unreadable", message, 1, 1, kind="input"))
+
+
+def _stdin_job(streams: Streams, resolver: _TargetResolver, target: str | None, forced: Syntax | None) -> FileJob:
+    from yc_contracts._cli import UsageError
+    from yc_contracts._cli_input import InputError
+
+    if target is None:
+        raise UsageError("standard input (-) has no file name to look up: pass --type or --route")
+    try:
+        data = streams.read_stdin(resolver.max_bytes(Path.cwd()))
+    except InputError as e:
+        problem = Finding(e.rule, f"cannot read standard input: {e.message}", 1, 1, kind="input")
+        return FileJob("-", None, forced or "json", target, problem=problem)
+    return FileJob("-", None, forced or "json", target, data=data)
+
+
+def _walk(top: Path, resolver: _TargetResolver) -> list[Path | FileJob]:
+    """Payload files under ``top``, sorted by path; hidden names and ``exclude`` globs are skipped. A folder that
+    cannot be read is a job with its problem, in its place."""
+    found: list[tuple[tuple[str, ...], Path | FileJob]] = []
+
+    def unreadable(error: OSError) -> None:
+        where = Path(error.filename) if error.filename else top
+        found.append((where.parts, _unreadable(str(where), f"cannot read the folder: {reason(error)}")))
+
+    for folder, dirs, files in os.walk(top, onerror=unreadable):
         here = Path(folder)
         dirs[:] = [d for d in dirs if not d.startswith(".") and not resolver.excluded(here / d)]
         for name in files:
             file = here / name
             if not name.startswith(".") and syntax_for(name) is not None and not resolver.excluded(file):
-                found.append(file)
-    return sorted(found, key=lambda path: path.parts)
+                found.append((file.parts, file))
+    return [item for _, item in sorted(found, key=lambda pair: pair[0])]
 
 
 class _TargetResolver:
     """Types for files: the command line's, or the nearest ``[tool.yc-contracts]`` mapping's (cached)."""
 
-    def __init__(self, target: str | None) -> None:
+    def __init__(self, target: str | None, max_bytes: int | None = None) -> None:
         self._target = target
+        self._max_bytes = max_bytes
         self._keys: dict[str, str | Finding] = {}
+
+    def max_bytes(self, path: Path) -> int:
+        """The largest file read at ``path``: ``--max-input-size``, else its configuration's, else the default."""
+        if self._max_bytes is not None:
+            return self._max_bytes
+        config = self._config(path)
+        if isinstance(config, ProjectConfig) and config.max_input_size is not None:
+            return config.max_input_size
+        return DEFAULT_MAX_INPUT_BYTES
 
     def _config(self, path: Path) -> ProjectConfig | Finding | None:
         from yc_contracts._project_config import ConfigError, nearest
@@ -150,10 +214,11 @@ class _TargetResolver:
         return config is not None and not isinstance(config, Finding) and config.excludes(path)
 
     def job(self, display: str, path: Path, syntax: Syntax) -> FileJob:
+        limit = self.max_bytes(path)
         if self._target is not None:
-            return FileJob(display, str(path), syntax, self._target)
+            return FileJob(display, str(path), syntax, self._target, max_bytes=limit)
         if not path.exists():
-            return FileJob(display, str(path), syntax, None)  # reported as unreadable when read
+            return FileJob(display, str(path), syntax, None, max_bytes=limit)  # reported as unreadable when read
         config = self._config(path)
         if isinstance(config, Finding):
             return FileJob(display, str(path), syntax, None, problem=config)
@@ -167,7 +232,7 @@ class _TargetResolver:
         key = self._key(entry.target, entry.glob, config)
         if isinstance(key, Finding):
             return FileJob(display, str(path), syntax, None, problem=key)
-        return FileJob(display, str(path), syntax, key)
+        return FileJob(display, str(path), syntax, key, max_bytes=limit)
 
     def _key(self, target: str, glob: str, config: ProjectConfig | None) -> str | Finding:
         from yc_contracts._errors import UnknownNameError

@@ -7,16 +7,22 @@ pages, the standard library's ``wave`` for WAV headers. The format itself is tol
 seven signatures involved are listed in :data:`SIGNATURES` (a dependency for seven byte prefixes would cost
 more than it saves).
 
+Every call into a parser goes through :func:`_parse`, the one boundary where whatever a parser raises on
+crafted bytes (``RuntimeError`` from ``wave`` on a chunk that claims 2 GB, ``RecursionError`` from a PDF page
+tree, ...) becomes ``content.unreadable`` with the reason: the content is the caller's data, so its damage is a
+verdict, never an exception.
+
 Rule ids: ``content.unsupported_format``, ``content.format_mismatch``, ``content.unreadable``,
-``content.too_many_pixels``, ``content.too_many_pages``, ``content.lpcm_partial_frame``.
+``content.too_many_pixels``, ``content.too_many_pages``, ``content.lpcm_partial_frame``, ``content.truncated``.
 """
 
 from __future__ import annotations
 
 import io
+import struct
 import wave
 from collections.abc import Callable, Mapping
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from yc_contracts import _base64
 from yc_contracts._violations import Violation
@@ -46,6 +52,29 @@ OCR_FORMATS: Final = {
 }
 # Audio: the format each declared encoding or container type means (LPCM has no header to find).
 AUDIO_FORMATS: Final = {"WAV": "WAV", "OGG_OPUS": "OGG", "MP3": "MP3", "LINEAR16_PCM": None}
+
+
+_T = TypeVar("_T")
+
+
+class _UnreadableError(Exception):
+    """A parser failed on the content: ``reason`` says how (type and message, shortened)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _parse(parser: Callable[[], _T]) -> _T:
+    """Run one parser call on the caller's bytes.
+
+    Raises:
+        _UnreadableError: the parser raised anything at all (the one place where that is turned into a verdict).
+    """
+    try:
+        return parser()
+    except Exception as e:
+        raise _UnreadableError(f"{type(e).__name__}: {str(e)[:120]}" if str(e) else type(e).__name__) from None
 
 
 def sniff(head: bytes) -> str | None:
@@ -110,9 +139,12 @@ def _pixels(text: str, fmt: str, where: str, max_pixels: int) -> list[Violation]
     import imagesize  # type: ignore[import-untyped]
 
     head = _base64.decode(text, IMAGE_HEAD)
-    width, height = imagesize.get(io.BytesIO(head))
-    if (width <= 0 or height <= 0) and len(head) == IMAGE_HEAD:
-        width, height = imagesize.get(io.BytesIO(_base64.decode(text)))
+    try:
+        width, height = _parse(lambda: imagesize.get(io.BytesIO(head)))
+        if (width <= 0 or height <= 0) and len(head) == IMAGE_HEAD:
+            width, height = _parse(lambda: imagesize.get(io.BytesIO(_base64.decode(text))))
+    except _UnreadableError as e:
+        return [Violation(where, "content.unreadable", f"the {fmt} header cannot be read ({e.reason})")]
     if width <= 0 or height <= 0:
         return [
             Violation(
@@ -136,17 +168,15 @@ def _pdf_pages(text: str, where: str, max_pages: int) -> list[Violation]:
     import logging
 
     import pypdf
-    from pypdf.errors import PyPdfError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # pypdf logs recoverable damage as warnings
+    data = _base64.decode(text)
     try:
-        pages = len(pypdf.PdfReader(io.BytesIO(_base64.decode(text)), strict=False).pages)
-    except (PyPdfError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as e:
+        pages = _parse(lambda: len(pypdf.PdfReader(io.BytesIO(data), strict=False).pages))
+    except _UnreadableError as e:
         return [
             Violation(
-                where,
-                "content.unreadable",
-                f"the PDF cannot be read ({type(e).__name__}: {str(e)[:120]}), so its pages cannot be counted",
+                where, "content.unreadable", f"the PDF cannot be read ({e.reason}), so its pages cannot be counted"
             )
         ]
     if pages > max_pages:
@@ -197,14 +227,52 @@ def _audio(text: str, declared: str, declared_at: str, sample_rate: int, channel
     ]
 
 
+WAV_HEAD: Final = 4096
+"""Bytes decoded to read a WAV header (its chunks before the audio data)."""
+
+
 def _wav_header(text: str, where: str) -> list[Violation]:
-    try:
-        with wave.open(io.BytesIO(_base64.decode(text, 4096))) as wav:
+    head = _base64.decode(text, WAV_HEAD)
+
+    def read() -> None:
+        with wave.open(io.BytesIO(head)) as wav:
             wav.getframerate()
             wav.getnchannels()
-    except (wave.Error, EOFError, ValueError) as e:
-        return [Violation(where, "content.unreadable", f"the WAV header is truncated or damaged ({e})")]
+
+    try:
+        _parse(read)
+    except _UnreadableError as e:
+        return [Violation(where, "content.unreadable", f"the WAV header is truncated or damaged ({e.reason})")]
+    data = _wav_data_chunk(head)
+    if data is not None:
+        start, declared = data
+        held = _base64.decoded_size(text) - start
+        if declared > held:
+            return [
+                Violation(
+                    where,
+                    "content.truncated",
+                    f"the WAV header declares {declared:,} bytes of audio data but the content holds {max(held, 0):,}: "
+                    "the file was cut short, and the end of the recording is missing",
+                    "warning",
+                )
+            ]
     return []
+
+
+def _wav_data_chunk(head: bytes) -> tuple[int, int] | None:
+    """Where the ``data`` chunk's bytes start and how many its header declares, if ``head`` shows it.
+
+    The RIFF chunks are walked by their declared sizes (bounded by ``head``, so a crafted size cannot send
+    the walk anywhere): ``wave`` does not say where the data starts, nor does it compare its size with the file.
+    """
+    pos = 12  # after "RIFF" <size> "WAVE"
+    while pos + 8 <= len(head):
+        chunk_id, size = head[pos : pos + 4], struct.unpack_from("<I", head, pos + 4)[0]
+        if chunk_id == b"data":
+            return pos + 8, size
+        pos += 8 + size + (size & 1)  # chunks are padded to an even size
+    return None
 
 
 def inspect_stt_v3(obj: Any, limits: Mapping[str, Any]) -> list[Violation]:
@@ -229,7 +297,8 @@ def inspect_stt_v3(obj: Any, limits: Mapping[str, Any]) -> list[Violation]:
     if isinstance(container, dict):
         kind = _get(container, "containerAudioType", "container_audio_type")
         names = {1: "WAV", 2: "OGG_OPUS", 3: "MP3"}
-        kind = names.get(kind, kind) if isinstance(kind, int) else kind
+        number = _number(kind)
+        kind = names.get(number, kind) if number is not None else kind
         if kind in ("WAV", "OGG_OPUS", "MP3"):
             return _audio(found[1], kind, "containerAudio.containerAudioType", 0, 1)
     return []
@@ -244,7 +313,8 @@ def inspect_stt_v2(obj: Any, limits: Mapping[str, Any]) -> list[Violation]:
     spec = _get(_get(obj, "config", "config"), "specification", "specification")
     encoding = _get(spec, "audioEncoding", "audio_encoding")
     names = {1: "LINEAR16_PCM", 2: "OGG_OPUS", 3: "MP3"}
-    encoding = names.get(encoding, encoding) if isinstance(encoding, int) else (encoding or "OGG_OPUS")
+    number = _number(encoding)
+    encoding = names.get(number, number) if number is not None else (encoding or "OGG_OPUS")
     if encoding not in AUDIO_FORMATS:
         return []
     violations = _audio(
@@ -259,6 +329,13 @@ def inspect_stt_v2(obj: Any, limits: Mapping[str, Any]) -> list[Violation]:
 
 def _a(word: str) -> str:
     return f"an {word}" if word[:1] in "AEIOU" else f"a {word}"
+
+
+def _number(value: Any) -> int | None:
+    """An enum given by number (``1``, or ``1.0``, the same JSON number), else ``None``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return int(value) if isinstance(value, int) or value.is_integer() else None
 
 
 def _int(value: Any) -> int:

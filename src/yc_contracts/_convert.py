@@ -26,7 +26,7 @@ from google.protobuf import descriptor, message
 from yc_contracts import _wkt
 from yc_contracts._compat import shortest_float
 from yc_contracts._descriptors import enum_of, is_map, message_of
-from yc_contracts._errors import UnknownNameError, YcContractsError
+from yc_contracts._errors import UnknownNameError, YcContractsError, shown
 from yc_contracts._violations import ValidationError, Violation, pointer
 
 if TYPE_CHECKING:
@@ -113,7 +113,8 @@ def to_proto(
         compiled = compiled_for(key, limits)
         errors = _errors(compiled.violations(payload, inspect_content=inspect_content, alphabet=False))
         if errors:
-            raise ValidationError(errors)
+            # The reasons check() gives: a base64 value the first pass took on trust may be what is wrong.
+            raise ValidationError(_errors(compiled.violations(payload, inspect_content=inspect_content)))
         try:
             msg = converter.build(payload)
         except ConversionError:
@@ -144,9 +145,19 @@ def to_rest(msg: message.Message, *, names: str = "json", defaults: bool = False
         defaults: also print fields that hold their default value (those without presence).
 
     Raises:
+        TypeError: ``msg`` is not a protobuf message instance (a type name or a class, say).
         ValueError: ``names`` is neither ``"json"`` nor ``"proto"``.
         UnknownNameError: an ``Any`` names a type the registry does not know, or the message type is unknown.
     """
+    if not isinstance(msg, message.Message):
+        what = (
+            f"the string {shown(msg)}"
+            if isinstance(msg, str)
+            else f"the class {msg.__name__}"
+            if isinstance(msg, type)
+            else f"a {type(msg).__name__}"
+        )
+        raise TypeError(f"to_rest takes a protobuf message instance, got {what}")
     if names not in ("json", "proto"):
         raise ValueError(f"names must be 'json' or 'proto', not {names!r}")
     from yc_contracts._registry import default_registry
@@ -188,6 +199,7 @@ def from_stream(message_ref: MessageRef, data: str | bytes, *, validate: bool = 
     Raises:
         ValidationError: an item is not valid (violation paths start with the item's index, ``/3/...``), or the
             text is not JSON.
+        ConversionError: with ``validate=False``, an item that cannot be converted (the message names it).
         StreamError: the stream carries an ``{"error": …}`` item; the messages before it are on the error.
         UnknownNameError: ``message_ref`` names no message type.
     """
@@ -228,6 +240,8 @@ def from_stream(message_ref: MessageRef, data: str | bytes, *, validate: bool = 
             raise ValidationError(
                 Violation(f"/{index}{v.path}", v.rule, v.message, v.severity) for v in e.violations
             ) from None
+        except ConversionError as e:  # validate=False
+            raise ConversionError(f"item {index}: {e}") from None
     return out
 
 
@@ -328,6 +342,12 @@ def _to_bytes(value: Any, path: Any) -> bytes:
     text = value
     if "-" in text or "_" in text:
         text = text.translate(_URL_SAFE)
+    tail = text[-4:]
+    padding = len(tail) - len(tail.rstrip("="))
+    if padding:  # only what completes the last group: a2b_base64 takes "AAAA====", and the re-padding "AA="
+        body = len(text) - padding
+        if padding > 2 or body % 4 == 1 or padding != -body % 4:
+            raise _bad(path, "not base64: '=' padding that does not complete the last 4-character group")
     if len(text) % 4:  # unpadded: pad (a copy, but only of text that has no padding to begin with)
         text = text.rstrip("=")
         text += "=" * (-len(text) % 4)
@@ -357,6 +377,9 @@ def parse_timestamp(value: Any, path: Any | None = None) -> dict[str, int]:
     if not zulu:
         offset = (int(off_h) * 60 + int(off_m)) * 60
         seconds -= offset if sign == "+" else -offset
+    low, high = _wkt.TIMESTAMP_SECONDS
+    if not low <= seconds <= high:
+        raise _bad(path or [], f"{value!r} is outside 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z")
     nanos = int((fraction or "").ljust(9, "0"))
     return {"seconds": seconds, "nanos": nanos} if nanos else {"seconds": seconds}
 
@@ -541,6 +564,8 @@ def _value_parser(reg: Registry, f: descriptor.FieldDescriptor) -> Callable[[Any
                 return by_name[value]
             if isinstance(value, int) and not isinstance(value, bool) and value in numbers:
                 return value
+            if isinstance(value, float) and value.is_integer() and int(value) in numbers:
+                return int(value)  # 1.0 is the JSON number 1, as json_format and JSON Schema read it
             raise _bad(path, f"{value!r} is not a value of {enum.full_name}")
 
         return parse_enum
@@ -586,7 +611,7 @@ def _wkt_kwargs(conv: _MessageConverter, value: Any, path: Any) -> Any:
             raise _bad(path, "a ListValue is a JSON array")
         if name == "google.protobuf.Value":
             return _value_kwargs(value, path)
-        return value
+        return _check_numbers(value, path)
     if name == "google.protobuf.Empty":
         if not isinstance(value, dict) or value:
             raise _bad(path, "an Empty is {}")
@@ -603,7 +628,7 @@ def _value_kwargs(value: Any, path: Any) -> dict[str, Any]:
     if isinstance(value, bool):
         return {"bool_value": value}
     if isinstance(value, (int, float)):
-        return {"number_value": float(value)}
+        return {"number_value": _to_double(value, path)}
     if isinstance(value, str):
         return {"string_value": value}
     if isinstance(value, dict):
@@ -611,6 +636,28 @@ def _value_kwargs(value: Any, path: Any) -> dict[str, Any]:
     if isinstance(value, list):
         return {"list_value": {"values": [_value_kwargs(v, _Step((path, i))) for i, v in enumerate(value)]}}
     raise _bad(path, f"{type(value).__name__} is not a JSON value")
+
+
+def _to_double(value: float, path: Any) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        raise _bad(path, f"an integer of {len(str(abs(value))):,} digits is beyond the range of a double") from None
+
+
+def _check_numbers(value: Any, path: Any) -> Any:
+    """``value`` (a Struct's or ListValue's JSON), once every number in it is known to fit a double: protobuf
+    would raise ``OverflowError`` from inside its constructor. Iterative, so any depth is safe."""
+    stack: list[tuple[Any, Any]] = [(value, path)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((v, _Step((where, k))) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, _Step((where, i))) for i, v in enumerate(node))
+        elif type(node) is int and not -(2**1023) < node < 2**1023:
+            _to_double(node, where)
+    return value
 
 
 def _any_kwargs(reg: Registry, value: Any, path: Any) -> dict[str, Any]:

@@ -5,6 +5,12 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import Final
+
+SHOWN_CHARACTERS: Final = 64
+"""Values up to this many characters appear in messages whole; longer ones are shortened in the middle."""
+SUGGEST_UP_TO: Final = 200
+"""Names longer than this get no "did you mean" (no name of the contract is anywhere near as long)."""
 
 
 class YcContractsError(Exception):
@@ -23,9 +29,9 @@ class UnknownNameError(YcContractsError, LookupError):
     def __init__(self, kind: str, name: str, candidates: Iterable[str] = ()) -> None:
         self.kind = kind
         self.name = name
-        self.suggestions = tuple(_close_matches(name, candidates))
-        hint = f"; did you mean {', '.join(repr(s) for s in self.suggestions)}?" if self.suggestions else ""
-        super().__init__(f"unknown {kind} {name!r}{hint}")
+        self.suggestions = tuple(close_matches(name, candidates))
+        hint = f"; did you mean {', '.join(shown(s) for s in self.suggestions)}?" if self.suggestions else ""
+        super().__init__(f"unknown {kind} {shown(name)}{hint}")
 
     def __reduce__(self) -> tuple[type[UnknownNameError], tuple[str, str, tuple[str, ...]]]:
         return (type(self), (self.kind, self.name, self.suggestions))
@@ -42,8 +48,11 @@ class MissingDependencyError(YcContractsError, ImportError):
     """An optional dependency a feature needs is not installed (the message says which extra provides it)."""
 
 
-def _close_matches(name: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
-    """Closest candidates to ``name``, comparing both full names and their last dotted component."""
+def close_matches(name: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
+    """Closest candidates to ``name``, comparing both full names and their last dotted component; none for a name
+    longer than any the contract has (comparing a megabyte of text would cost seconds)."""
+    if len(name) > SUGGEST_UP_TO:
+        return []
     pool = sorted(set(candidates))
     found = difflib.get_close_matches(name, pool, n=limit, cutoff=0.6)
     short = name.rsplit(".", 1)[-1].rsplit("/", 1)[-1].lower()
@@ -52,3 +61,14 @@ def _close_matches(name: str, candidates: Iterable[str], limit: int = 3) -> list
     by_short += [near_short[m] for m in difflib.get_close_matches(short, list(near_short), n=limit, cutoff=0.75)]
     ordered = list(dict.fromkeys(by_short + found))
     return ordered[:limit]
+
+
+def shown(text: str) -> str:
+    """``text`` quoted for a message: whole up to :data:`SHOWN_CHARACTERS`, otherwise its first 40 and last 20
+    characters around an ellipsis, with the total length, so that long URIs and type URLs stay recognisable.
+
+    Every message that quotes a value of the caller's goes through here.
+    """
+    if len(text) <= SHOWN_CHARACTERS:
+        return repr(text)
+    return f"{text[:40] + '…' + text[-20:]!r} ({len(text):,} characters)"

@@ -1,34 +1,44 @@
 """Where a value sits in the text it was read from: JSON Pointer → line and column.
 
 The validators speak JSON Pointers (``/recognitionModel/audioFormat``); an editor, a CI annotation or SARIF wants
-``file:line:column``. :class:`JsonLocations` scans JSON text once (a tokenizer over the text, run only for payloads
-that have something to report) and records where every value and every object key starts; :func:`yaml_locations`
-reads the same from the node marks PyYAML keeps. Both answer for a pointer that does not exist (a missing required
-field) with its nearest existing ancestor, the object the field is missing from.
+``file:line:column``. :class:`JsonLocations` scans JSON text once and records where values and object keys start;
+the YAML reader (:mod:`yc_contracts._yaml_documents`) fills the same :class:`RecordedLocations` from the
+parser's marks. Both answer for a pointer that does not
+exist (a missing required field) with its nearest existing ancestor, the object the field is missing from.
+
+The cost is linear in the text and the memory in what is asked for: given the pointers of a payload's violations,
+the scan records only those and their ancestors, skips every other subtree without decoding it, and never builds
+a pointer string for a value nobody asked about. Strings are skipped with ``str.find`` rather than a regular
+expression, whose backtracking state would grow with the string (a 50 MB ``content`` once cost 7 GB here).
 
 Lines and columns are 1-based; columns count Unicode code points from the start of the line.
 """
 
 from __future__ import annotations
 
-import bisect
+import contextlib
 import json
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final, Protocol
 
-__all__ = ["JsonLocations", "JsonSyntaxProblem", "Locations", "Position", "escape", "split_pointer", "yaml_locations"]
+__all__ = [
+    "JsonLocations",
+    "JsonSyntaxProblem",
+    "Locations",
+    "PointerNode",
+    "Position",
+    "RecordedLocations",
+    "escape",
+    "split_pointer",
+]
 
-_TOKEN: Final = re.compile(
-    r"""[ \t\n\r]*(?:
-        (?P<string>"(?:[^"\\]|\\.)*")
-      | (?P<punct>[{}\[\],:])
-      | (?P<literal>-?Infinity|NaN|true|false|null|-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)
-    )""",
-    re.VERBOSE | re.DOTALL,
-)
+_WHITESPACE: Final = re.compile(r"[ \t\n\r]*")
+_STRUCTURE: Final = re.compile(r'["\[\]{}]')
+_LITERAL: Final = re.compile(r"-?Infinity|NaN|true|false|null|-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _NOT_JSON_LITERALS: Final = frozenset({"NaN", "Infinity", "-Infinity"})
+_scan_string: Final = json.decoder.scanstring  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,211 +84,292 @@ class Locations(Protocol):
         ...
 
 
-class _Lines:
-    """Offset → (line, column) for one text, by binary search over the line starts."""
+class PointerNode:
+    """A pointer the scan records (a node of the trie of wanted pointers): where its value and its key start."""
 
-    def __init__(self, text: str, first_line: int) -> None:
-        self._starts = [0, *(m.end() for m in re.finditer("\n", text))]
-        self._first = first_line
+    __slots__ = ("children", "key", "value")
 
-    def position(self, offset: int) -> Position:
-        index = bisect.bisect_right(self._starts, offset) - 1
-        return Position(self._first + index, offset - self._starts[index] + 1)
+    def __init__(self) -> None:
+        self.children: dict[str, PointerNode] = {}
+        self.value: int | Position = -1
+        self.key: int | Position = -1
 
 
-class JsonLocations:
-    """Where each value (and each object key) of a JSON text starts, by JSON Pointer.
+class RecordedLocations:
+    """Positions recorded for a set of JSON Pointers (and their ancestors), asked about afterwards.
+
+    A reader fills the trie: :meth:`child` steps from a node to the next token's (``None`` when nothing under it
+    was asked about, unless every value is recorded), and sets ``value``/``key`` on the nodes it passes.
+
+    Args:
+        pointers: the pointers that will be asked about; ``None`` records every value (memory grows with them).
+        origin: the answer when not even the document's own position is known.
+    """
+
+    def __init__(self, pointers: Iterable[str] | None, origin: Position) -> None:
+        self.root = PointerNode()
+        self.grow = pointers is None
+        for pointer in pointers or ():
+            node = self.root
+            for token in split_pointer(pointer):
+                node = node.children.setdefault(token, PointerNode())
+        self._origin = origin
+
+    def child(self, node: PointerNode | None, token: str) -> PointerNode | None:
+        """The trie node of ``token`` under ``node``, if anything there is recorded."""
+        if node is None:
+            return None
+        found = node.children.get(token)
+        if found is None and self.grow:
+            found = node.children[token] = PointerNode()
+        return found
+
+    def value(self, pointer: str) -> Position:
+        """Where the value at ``pointer`` starts, or its nearest ancestor's when there is no such value."""
+        return self._nearest(pointer, prefer_key=False)
+
+    def key(self, pointer: str) -> Position:
+        """Where the key of the object member at ``pointer`` starts (the value's place if it has no key)."""
+        return self._nearest(pointer, prefer_key=True)
+
+    def __contains__(self, pointer: object) -> bool:
+        if not isinstance(pointer, str):
+            return False
+        node = self._find(split_pointer(pointer))
+        return node is not None and isinstance(node.value, Position)
+
+    def _find(self, tokens: list[str]) -> PointerNode | None:
+        node: PointerNode | None = self.root
+        for token in tokens:
+            node = node.children.get(token) if node is not None else None
+        return node
+
+    def _nearest(self, pointer: str, *, prefer_key: bool) -> Position:
+        tokens = split_pointer(pointer)
+        if prefer_key:
+            node = self._find(tokens)
+            if node is not None and isinstance(node.key, Position):
+                return node.key
+        best = self.root.value
+        node = self.root
+        for token in tokens:
+            child = node.children.get(token)
+            if child is None or not isinstance(child.value, Position):
+                break
+            node, best = child, child.value
+        return best if isinstance(best, Position) else self._origin
+
+    def nodes(self) -> list[PointerNode]:
+        """Every node of the trie."""
+        found: list[PointerNode] = []
+        pending = [self.root]
+        while pending:
+            node = pending.pop()
+            found.append(node)
+            pending.extend(node.children.values())
+        return found
+
+
+@dataclass(slots=True)
+class _Frame:
+    """An open array or object: its trie node (``None`` when nothing under it is wanted), how it was reached,
+    the next array index, and (when looking for problems) the object keys seen so far."""
+
+    node: PointerNode | None
+    token: str | None
+    is_object: bool
+    index: int = 0
+    keys: set[str] | None = None
+
+
+class _StopError(Exception):
+    """The text stops being JSON here: the scan ends quietly (``json.loads`` says where and why)."""
+
+
+def _skip(text: str, pos: int) -> int:
+    """The offset of the first character at or after ``pos`` that is not JSON whitespace."""
+    if pos >= len(text) or text[pos] not in " \t\n\r":
+        return pos  # the common case, without a regular expression call
+    found = _WHITESPACE.match(text, pos)
+    return found.end() if found is not None else pos
+
+
+def _string_end(text: str, start: int) -> int:
+    """The offset just after the JSON string that starts (with its quote) at ``start``."""
+    i = start + 1
+    while True:
+        quote = text.find('"', i)
+        if quote < 0:
+            raise _StopError
+        k = quote
+        while text[k - 1] == "\\":  # stops at the opening quote at the latest
+            k -= 1
+        if (quote - k) % 2 == 0:
+            return quote + 1
+        i = quote + 1
+
+
+def _container_end(text: str, start: int) -> int:
+    """The offset just after the array or object that starts at ``start`` (its contents are not looked at)."""
+    depth = 0
+    pos = start
+    search = _STRUCTURE.search
+    while True:
+        found = search(text, pos)
+        if found is None:
+            raise _StopError
+        at = found.start()
+        c = text[at]
+        if c == '"':
+            pos = _string_end(text, at)
+            continue
+        depth += 1 if c in "[{" else -1
+        pos = at + 1
+        if depth == 0:
+            return pos
+
+
+class JsonLocations(RecordedLocations):
+    """Where values (and object keys) of a JSON text start, by JSON Pointer.
 
     The scan is tolerant: it records what it can of text that is not strict JSON (duplicate keys, ``NaN``), and
-    stops quietly where the text stops being JSON at all; :attr:`problems` lists what it found that strict JSON
-    forbids, with positions.
+    stops quietly where the text stops being JSON at all.
 
     Args:
         text: the JSON text (a leading byte order mark is skipped and not counted as a column).
         first_line: the line number of the text's first line in its file (an NDJSON line's number).
+        pointers: the pointers that will be asked about (their ancestors are recorded too, for the fallback);
+            ``None`` records every value, at a cost in memory proportional to the number of values.
+        find_problems: also list what strict JSON forbids in :attr:`problems` (duplicate keys, ``NaN``);
+            by default only when ``pointers`` is ``None``.
     """
 
-    def __init__(self, text: str, *, first_line: int = 1) -> None:
-        text = text.removeprefix("\ufeff")
-        self._lines = _Lines(text, first_line)
-        self._values: dict[str, int] = {}
-        self._keys: dict[str, int] = {}
+    def __init__(
+        self,
+        text: str,
+        *,
+        first_line: int = 1,
+        pointers: Iterable[str] | None = None,
+        find_problems: bool | None = None,
+    ) -> None:
+        super().__init__(pointers, Position(first_line, 1))
+        self._find_problems = self.grow if find_problems is None else find_problems
+        self._problem_offsets: list[tuple[str, int, str, str]] = []
         self.problems: list[JsonSyntaxProblem] = []
-        self._scan(text, 0)
-
-    # ------------------------------------------------------------------------------------------- queries
-
-    def value(self, pointer: str) -> Position:
-        """Where the value at ``pointer`` starts, or its nearest ancestor's when there is no such value."""
-        return self._lines.position(self._nearest(pointer, prefer_key=False))
-
-    def key(self, pointer: str) -> Position:
-        """Where the key of the object member at ``pointer`` starts (the value's place if it has no key)."""
-        return self._lines.position(self._nearest(pointer, prefer_key=True))
-
-    def __contains__(self, pointer: object) -> bool:
-        return pointer in self._values
-
-    def _nearest(self, pointer: str, *, prefer_key: bool) -> int:
-        if prefer_key and pointer in self._keys:
-            return self._keys[pointer]
-        parts = split_pointer(pointer)
-        while True:
-            current = "".join("/" + escape(p) for p in parts)
-            if current in self._values:
-                return self._values[current]
-            if not parts:
-                return 0
-            parts.pop()
+        """What the scan found that strict JSON forbids, in text order (empty unless asked for)."""
+        start = 1 if text.startswith("\ufeff") else 0
+        with contextlib.suppress(_StopError, IndexError, ValueError):  # not JSON from here on: json.loads says where
+            self._scan(text, start)
+        self._place(text, start, first_line)
 
     # ---------------------------------------------------------------------------------------------- scan
 
     def _scan(self, text: str, pos: int) -> None:
-        """One pass over the tokens with an explicit stack (any nesting depth is safe)."""
-        scanner = _Scanner(self)
-        match = _TOKEN.match
-        end = len(text)
-        while pos < end:
-            token = match(text, pos)
-            if token is None:
-                return  # not JSON from here on: json.loads says where
-            pos = token.end()
-            kind = token.lastgroup or ""
-            if not scanner.feed(kind, token.group(kind), token.start(kind)):
-                return
-
-
-@dataclass
-class _Frame:
-    """An open array or object: its pointer, the next array index, the object keys seen so far."""
-
-    pointer: str
-    is_object: bool
-    index: int = 0
-    keys: set[str] = field(default_factory=set)
-
-
-class _Scanner:
-    """The state of a :class:`JsonLocations` scan, fed one token at a time."""
-
-    def __init__(self, into: JsonLocations) -> None:
-        self.into = into
-        self.stack: list[_Frame] = []
-        self.expect_value = True
-        self.key_pointer: str | None = None
-        self.key_offset = 0
-
-    def feed(self, kind: str, value: str, start: int) -> bool:
-        """Take one token; ``False`` when the text stops being JSON."""
-        frame = self.stack[-1] if self.stack else None
-        if frame is not None and frame.is_object and not self.expect_value:
-            return self.member_token(frame, kind, value, start)
-        if value == "]" and frame is not None and not frame.is_object:
-            self.stack.pop()
-            self.expect_value = False
-            return True
-        if value == ",":
-            self.expect_value = frame is not None and not frame.is_object
-            return True
-        if value in (":", "}", "]"):
-            return False
-        return self.value_token(frame, kind, value, start)
-
-    def member_token(self, frame: _Frame, kind: str, value: str, start: int) -> bool:
-        """In an object, between members: a key, ``:``, ``,`` or ``}``."""
-        if kind == "string":
-            try:
-                name = json.loads(value)
-            except ValueError:
-                return False
-            self.key_pointer = f"{frame.pointer}/{escape(name)}"
-            self.key_offset = start
-            if name in frame.keys:
-                where = self.into._lines.position(start)
-                self.into.problems.append(JsonSyntaxProblem("duplicate_key", where, frame.pointer, name))
-            frame.keys.add(name)
-        elif value == ":":
-            self.expect_value = True
-        elif value == "}":
-            self.stack.pop()
-            self.key_pointer = None
-        return True
-
-    def value_token(self, frame: _Frame | None, kind: str, value: str, start: int) -> bool:
-        """A value starts here: an array item, an object member's value, or the document itself."""
-        if frame is None:
-            here = ""
-        elif not frame.is_object:
-            here = f"{frame.pointer}/{frame.index}"
-            frame.index += 1
-        else:
-            if self.key_pointer is None:
-                return False
-            here = self.key_pointer
-            self.into._keys.setdefault(here, self.key_offset)
-            self.key_pointer = None
-        self.into._values.setdefault(here, start)
-        if value in ("{", "["):
-            self.stack.append(_Frame(here, value == "{"))
-            self.expect_value = value == "["
-            return True
-        if kind == "literal" and value in _NOT_JSON_LITERALS:
-            self.into.problems.append(JsonSyntaxProblem("nan", self.into._lines.position(start), here, value))
-        self.expect_value = False
-        return True
-
-
-class _NodeLocations:
-    """The :class:`JsonLocations` interface over positions taken from a YAML node tree."""
-
-    def __init__(self, values: Mapping[str, Position], keys: Mapping[str, Position]) -> None:
-        self._values = values
-        self._keys = keys
-
-    def value(self, pointer: str) -> Position:
-        parts = split_pointer(pointer)
+        """One pass over the text with an explicit stack (any nesting depth is safe)."""
+        stack: list[_Frame] = []
+        node: PointerNode | None = self.root
+        token: str | None = None
+        problems = self._find_problems
         while True:
-            current = "".join("/" + escape(p) for p in parts)
-            if current in self._values:
-                return self._values[current]
-            if not parts:
-                return Position(1, 1)
-            parts.pop()
+            # A value starts here (after whitespace): the document, an array item or a member's value.
+            pos = _skip(text, pos)
+            if node is not None and node.value == -1:
+                node.value = pos
+            c = text[pos]
+            opened = False
+            if c in "[{":
+                if node is None and not problems:
+                    pos = _container_end(text, pos)
+                else:
+                    is_object = c == "{"
+                    stack.append(_Frame(node, token, is_object, keys=set() if problems and is_object else None))
+                    pos += 1
+                    opened = True
+            elif c == '"':
+                pos = _string_end(text, pos)
+            else:
+                literal = _LITERAL.match(text, pos)
+                if literal is None:
+                    raise _StopError
+                if problems and literal.group() in _NOT_JSON_LITERALS:
+                    pointer = self._pointer(stack, token)
+                    self._problem_offsets.append(("nan", pos, pointer, literal.group()))
+                pos = literal.end()
+            # What follows: the next item or member, the end of a container, or the end of the document.
+            while True:
+                if not stack:
+                    return
+                frame = stack[-1]
+                pos = _skip(text, pos)
+                if text[pos] == ("}" if frame.is_object else "]"):
+                    stack.pop()
+                    pos += 1
+                    opened = False
+                    continue
+                if not opened:
+                    if text[pos] != ",":
+                        raise _StopError
+                    pos = _skip(text, pos + 1)
+                # pos is at the next item, or at the next member's key.
+                if frame.is_object:
+                    node, token, pos = self._member(text, pos, frame, stack)
+                else:
+                    token = str(frame.index)
+                    frame.index += 1
+                    node = self.child(frame.node, token)
+                break
 
-    def key(self, pointer: str) -> Position:
-        return self._keys.get(pointer) or self.value(pointer)
+    def _member(self, text: str, pos: int, frame: _Frame, stack: list[_Frame]) -> tuple[PointerNode | None, str, int]:
+        """An object member's key at ``pos``: its trie node, its name, and where its value starts."""
+        if text[pos] != '"':
+            raise _StopError
+        key_at = pos
+        if frame.node is not None or frame.keys is not None:
+            name, pos = _scan_string(text, pos + 1, False)
+        else:
+            name, pos = "", _string_end(text, pos)
+        pos = _skip(text, pos)
+        if text[pos] != ":":
+            raise _StopError
+        if frame.keys is not None:
+            if name in frame.keys:
+                self._problem_offsets.append(("duplicate_key", key_at, self._pointer(stack, None), name))
+            frame.keys.add(name)
+        node = self.child(frame.node, name)
+        if node is not None and node.key == -1:
+            node.key = key_at
+        return node, name, pos + 1
 
+    @staticmethod
+    def _pointer(stack: list[_Frame], token: str | None) -> str:
+        tokens = [f.token for f in stack[1:]] + ([token] if token is not None else [])
+        return "".join("/" + escape(t) for t in tokens if t is not None)
 
-def yaml_locations(root: Any) -> _NodeLocations:
-    """Positions of every value and key under a PyYAML node (``yaml.compose`` output), by JSON Pointer.
+    # ------------------------------------------------------------------------------------------ positions
 
-    Mapping keys are taken as their scalar text, as the loader turns them into JSON object keys.
-    """
-    values: dict[str, Position] = {}
-    keys: dict[str, Position] = {}
-    for pointer, node, key_node in _walk_nodes(root):
-        values.setdefault(pointer, _mark(node))
-        if key_node is not None:
-            keys.setdefault(pointer, _mark(key_node))
-    return _NodeLocations(values, keys)
-
-
-def _mark(node: Any) -> Position:
-    mark = node.start_mark
-    return Position(mark.line + 1, mark.column + 1)
-
-
-def _walk_nodes(root: Any) -> Iterator[tuple[str, Any, Any]]:
-    stack: list[tuple[str, Any, Any, int]] = [("", root, None, 0)]
-    while stack:
-        pointer, node, key_node, depth = stack.pop()
-        yield pointer, node, key_node
-        if depth > 1000:  # an alias cycle; the loader refuses those anyway
-            continue
-        tag = getattr(node, "id", "")
-        if tag == "mapping":
-            for k, v in reversed(node.value):
-                stack.append((f"{pointer}/{escape(str(k.value))}", v, k, depth + 1))
-        elif tag == "sequence":
-            for i, item in reversed(list(enumerate(node.value))):
-                stack.append((f"{pointer}/{i}", item, None, depth + 1))
+    def _place(self, text: str, start: int, first_line: int) -> None:
+        """Offsets → positions, in one sweep over the text in offset order (nothing per line is kept)."""
+        nodes = self.nodes()
+        offsets = sorted(
+            {o for n in nodes for o in (n.value, n.key) if isinstance(o, int) and o >= 0}
+            | {p[1] for p in self._problem_offsets}
+        )
+        placed: dict[int, Position] = {}
+        line, line_start, last = first_line, start, 0
+        for offset in offsets:
+            newlines = text.count("\n", last, offset)
+            if newlines:
+                line += newlines
+                line_start = text.rfind("\n", last, offset) + 1
+            last = offset
+            placed[offset] = Position(line, offset - line_start + 1)
+        for n in nodes:
+            if isinstance(n.value, int) and n.value >= 0:
+                n.value = placed[n.value]
+            if isinstance(n.key, int) and n.key >= 0:
+                n.key = placed[n.key]
+        self.problems = [
+            JsonSyntaxProblem(kind, placed[offset], pointer, detail)
+            for kind, offset, pointer, detail in self._problem_offsets
+        ]
+        self._problem_offsets.clear()

@@ -8,11 +8,13 @@ violations (``json.*``), never exceptions.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import orjson
 
@@ -49,8 +51,61 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+class _ConstantError(ValueError):
+    """``NaN``, ``Infinity`` or ``-Infinity`` as a bare literal."""
+
+
+class _NumberTooLongError(ValueError):
+    def __init__(self, digits: int) -> None:
+        super().__init__(digits)
+        self.digits = digits
+
+
 def _constant(name: str) -> Any:
-    raise ValueError(f"the literal {name} is not JSON")
+    raise _ConstantError(f"the literal {name} is not JSON")
+
+
+def _checked_int(text: str) -> int:
+    """``int`` for the parser's second pass, which only runs to find the number Python refused to read."""
+    digits = len(text.lstrip("-"))
+    if digits > _max_int_digits():
+        raise _NumberTooLongError(digits)
+    return int(text)
+
+
+def _max_int_digits() -> int:
+    import sys
+
+    limit = sys.get_int_max_str_digits()
+    return limit if limit > 0 else 1 << 62
+
+
+def _number_too_long(digits: int, where: str = "") -> Violation:
+    size = f"{digits:,} digits" if digits else f"more than {_max_int_digits():,} digits"
+    return Violation(
+        where,
+        "json.number_too_long",
+        f"found an integer of {size}; at most {_max_int_digits():,} digits are read "
+        "(no protobuf number needs more than 20, and Python's json and json_format refuse longer ones)",
+    )
+
+
+_LONG_BITS: Final = 3 * 4000
+"""Integers shorter than this many bits have fewer digits than any digit limit Python allows (at least 640)."""
+
+
+def _too_many_digits(number: int) -> bool:
+    """Whether ``number`` has more digits than Python converts (a Python-object payload can hold one)."""
+    import sys
+
+    limit = sys.get_int_max_str_digits()
+    return limit > 0 and abs(number) >= _power_of_ten(limit)
+
+
+@functools.lru_cache(maxsize=4)
+def _power_of_ten(digits: int) -> int:
+    power: int = 10**digits
+    return power
 
 
 def _line_col(text: str, pos: int) -> tuple[int, int]:
@@ -98,7 +153,7 @@ def load_text(data: str | bytes | bytearray | memoryview) -> Loaded:
             None,
             [Violation("", "json.invalid", f"the payload is not JSON: {e.msg} at line {e.lineno}, column {e.colno}")],
         )
-    except ValueError as e:  # parse_constant: NaN, Infinity, -Infinity
+    except _ConstantError as e:  # parse_constant: NaN, Infinity, -Infinity
         return Loaded(
             None,
             [
@@ -111,8 +166,29 @@ def load_text(data: str | bytes | bytearray | memoryview) -> Loaded:
         )
     except RecursionError:
         return Loaded(None, [Violation("", "json.too_deep", f"the payload nests deeper than {MAX_DEPTH} levels")])
+    except ValueError as e:  # an integer beyond Python's digit limit, the one other thing json.loads refuses
+        return Loaded(None, [_refused(text, e)])
+    except Exception as e:
+        return Loaded(None, [Violation("", "json.invalid", f"the payload cannot be read as JSON ({_reason(e)})")])
     return Loaded(value)
 
+
+def _refused(text: str, error: ValueError) -> Violation:
+    """Why ``json.loads`` raised a plain ``ValueError``: a second pass finds the too-long integer."""
+    try:
+        json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant, parse_int=_checked_int)
+    except _NumberTooLongError as e:
+        return _number_too_long(e.digits)
+    except Exception:
+        pass
+    return Violation("", "json.invalid", f"the payload cannot be read as JSON ({_reason(error)})")
+
+
+def _reason(error: BaseException) -> str:
+    return f"{type(error).__name__}: {str(error)[:200]}"
+
+
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 LONG: Final = 64 * 1024
 """Strings this long are checked on their own rather than copied through the serializer."""
@@ -125,15 +201,37 @@ def fast_check(value: Any) -> bool:
     surrogates, integers beyond 64 bits, non-JSON types); NaN it would print as null, so floats are the one
     thing it cannot vouch for, and :func:`scan` runs whenever the output shows a null that may be a NaN.
     """
+    return plain_json(value) is not None
+
+
+class Plain(NamedTuple):
+    """What :func:`plain_json` learnt of a plain JSON value: the size of its text, and an upper bound of its
+    nesting depth (the number of ``{`` and ``[`` in the text; 0 when not counted)."""
+
+    size: int
+    containers: int
+
+
+def plain_json(value: Any, *, count: bool = True) -> Plain | None:
+    """:func:`fast_check`, telling more: ``None`` when ``value`` may not be plain JSON, else its :class:`Plain`
+    measures (counted in C), so that checks that only matter deep down (or for integers beyond 64 bits, which
+    plain JSON here has none of) can be skipped, and small payloads can take the short way."""
     try:
         text = orjson.dumps(value)
     except TypeError:
-        return False
-    return b"null" not in text or not _has_nan(value)
+        return None
+    if b"null" in text and _has_nan(value):
+        return None
+    return Plain(len(text), text.count(b"{") + text.count(b"[") if count else 0)
 
 
 def fast_check_large(value: dict[str, Any], paths: tuple[tuple[str, ...], ...]) -> bool:
-    """:func:`fast_check` for an object whose long strings sit at known ``paths`` (a request's ``content``).
+    """:func:`fast_check` for an object whose long strings sit at known ``paths`` (a request's ``content``)."""
+    return plain_json_large(value, paths) is not None
+
+
+def plain_json_large(value: dict[str, Any], paths: tuple[tuple[str, ...], ...], *, count: bool = True) -> Plain | None:
+    """:func:`plain_json` for an object whose long strings sit at known ``paths`` (a request's ``content``).
 
     The long strings are checked on their own (an ASCII string holds no surrogate, and ``isascii`` is O(1)),
     the rest through a shallow copy that leaves them out, so megabytes of base64 are never serialized.
@@ -151,13 +249,13 @@ def fast_check_large(value: dict[str, Any], paths: tuple[tuple[str, ...], ...]) 
         if not isinstance(text, str) or len(text) < LONG:
             continue
         if not text.isascii() and _has_surrogate(text):
-            return False
+            return None
         # Rebuild the objects along the path, each a shallow copy, with the long string left out.
         replaced: Any = {**node, path[-1]: ""}
         for depth in range(len(path) - 2, -1, -1):
             replaced = {**parents[depth], path[depth]: replaced}
         copy = replaced
-    return fast_check(copy)
+    return plain_json(copy, count=count)
 
 
 def _has_nan(value: Any) -> bool:
@@ -211,6 +309,8 @@ def scan(value: Any) -> list[Violation]:
                         'write "NaN", "Infinity" or "-Infinity" as strings',
                     )
                 )
+        elif type(current) is int and current.bit_length() > _LONG_BITS and _too_many_digits(current):
+            found.append(_number_too_long(0, where))
         elif isinstance(current, str):
             if _has_surrogate(current):
                 found.append(
@@ -229,3 +329,35 @@ def _has_surrogate(text: str) -> bool:
     except UnicodeEncodeError:
         return True
     return False
+
+
+def without_surrogates(value: Any) -> Any:
+    """A copy of ``value`` with every lone surrogate (in strings and keys) replaced by U+FFFD, one for one.
+
+    The schema layer runs on this copy once the surrogates are reported (``json.surrogate``): its validator
+    cannot read such strings, and every other problem of the payload must still be found. Lengths stay the same.
+    """
+
+    def clean(text: str) -> str:
+        return _SURROGATE.sub("\ufffd", text) if _has_surrogate(text) else text
+
+    def copy(node: Any) -> Any:
+        if isinstance(node, str):
+            return clean(node)
+        if isinstance(node, dict):
+            return {clean(k) if isinstance(k, str) else k: v for k, v in node.items()}
+        if isinstance(node, (list, tuple)):
+            return list(node)
+        return node
+
+    root = copy(value)
+    stack = [root]
+    while stack:  # iterative: any depth
+        node = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, item in list(items):
+            if isinstance(item, (str, dict, list, tuple)):
+                node[key] = replaced = copy(item)
+                if isinstance(replaced, (dict, list)):
+                    stack.append(replaced)
+    return root

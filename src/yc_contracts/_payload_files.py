@@ -10,13 +10,16 @@ files reports every problem and goes on.
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from yc_contracts._locations import JsonLocations, Locations, Position, escape, yaml_locations
+from yc_contracts._cli_input import DEFAULT_MAX_INPUT_BYTES, InputError, read_file
+from yc_contracts._locations import JsonLocations, Locations, Position
 
 if TYPE_CHECKING:
     from yc_contracts._violations import Violation
@@ -36,7 +39,10 @@ SUFFIXES: Final[dict[str, Syntax]] = {
 
 # Findings about the input rather than the contract; docs/cli.md lists them.
 INPUT_RULES: Final = {
-    "input.unreadable": "The file cannot be read (missing, a folder, no permission).",
+    "input.unreadable": "The file cannot be read (missing, a folder, no permission, a symbolic link loop).",
+    "input.not_a_file": "The file is a FIFO, a socket or a device: only regular files (and - for standard input) "
+    "are read.",
+    "input.too_large": "The file is larger than the maximum input size (--max-input-size, 32 MiB by default).",
     "input.no_type": "No message type is known for the file: pass --type or --route, or map it in pyproject.toml.",
     "input.unknown_type": "The type the file is mapped to is not part of the contract.",
     "input.config": "The [tool.yc-contracts] table of pyproject.toml is malformed.",
@@ -44,6 +50,8 @@ INPUT_RULES: Final = {
     "input.not_a_payload_file": "The file name does not end in .json, .yaml, .yml, .ndjson or .jsonl.",
     "input.needs_pyyaml": "Reading YAML needs PyYAML: install yc-contracts[cli].",
     "yaml.invalid": "The file is not YAML (the message gives the problem and where).",
+    "yaml.alias_expansion": "The YAML aliases expand to a payload far larger than the file (an alias bomb).",
+    "stream.error": "A streamed response line that carries an error (a google.rpc.Status) instead of a result.",
 }
 
 
@@ -102,6 +110,8 @@ class FileJob:
     data: bytes | None = None
     problem: Finding | None = None
     """Set when the file cannot be checked before it is read (no type for it, say): reported as is."""
+    max_bytes: int = DEFAULT_MAX_INPUT_BYTES
+    """The largest file that is read; a larger one is an ``input.too_large`` finding."""
 
 
 def syntax_for(path: str | Path) -> Syntax | None:
@@ -113,32 +123,35 @@ def syntax_for(path: str | Path) -> Syntax | None:
 
 
 def check_file(job: FileJob) -> list[PayloadResult]:
-    """Read one file and check each payload in it; never raises for a bad file."""
+    """Read one file and check each payload in it; never raises for a bad file.
+
+    Memory: the file's text, and one payload at a time with what it takes to locate its findings; the bytes
+    read are dropped once decoded (those of standard input stay with the job).
+    """
     if job.problem is not None:
         return [PayloadResult(job.display, 1, None, job.target, (job.problem,))]
     data = job.data
     if data is None:
         assert job.path is not None
         try:
-            data = Path(job.path).read_bytes()
-        except OSError as e:
-            reason = e.strerror or str(e)
-            return [_input_problem(job, "input.unreadable", f"cannot read the file: {reason}")]
+            data = read_file(job.path, job.max_bytes)
+        except InputError as e:
+            return [_input_problem(job, e.rule, f"cannot read the file: {e.message}")]
     text, problem = decode(data)
+    del data
     if problem is not None:
         return [PayloadResult(job.display, 1, None, job.target, (problem,))]
     assert text is not None
-    payloads = list(_read(job.syntax, text))
-    if not payloads:
+    checked: list[tuple[int, list[Finding]]] = []
+    for loaded in _read(job.syntax, text):
+        checked.append((loaded.line, loaded.problems or _check(job, loaded)))
+    if not checked:
         return [_input_problem(job, "input.empty", "the file holds no payload")]
-    several = len(payloads) > 1 or job.syntax == "ndjson"
-    results = []
-    for ordinal, loaded in enumerate(payloads, 1):
-        findings = loaded.problems or _check(job, loaded)
-        results.append(
-            PayloadResult(job.display, loaded.line, ordinal if several else None, job.target, tuple(findings))
-        )
-    return results
+    several = len(checked) > 1 or job.syntax == "ndjson"
+    return [
+        PayloadResult(job.display, line, ordinal if several else None, job.target, tuple(findings))
+        for ordinal, (line, findings) in enumerate(checked, 1)
+    ]
 
 
 def _input_problem(job: FileJob, rule: str, message: str) -> PayloadResult:
@@ -149,35 +162,74 @@ def _check(job: FileJob, loaded: LoadedPayload) -> list[Finding]:
     from yc_contracts._validator import compiled_for
 
     assert job.target is not None
-    return located(loaded, compiled_for(job.target).violations(loaded.value))
+    value = loaded.value
+    if isinstance(value, dict) and len(value) == 1 and streamed(job.target):
+        # A server stream's line as grpc-gateway and the REST API send it: {"result": …} or {"error": …}.
+        if "result" in value:
+            return located(loaded, compiled_for(job.target).violations(value["result"]), prefix="/result")
+        if "error" in value:
+            from yc_contracts._violations import Violation
+
+            status = value["error"]
+            error = Violation("", "stream.error", _stream_error(status), "warning")
+            return located(loaded, [error, *compiled_for("google.rpc.Status").violations(status)], prefix="/error")
+    return located(loaded, compiled_for(job.target).violations(value))
 
 
-def located(loaded: LoadedPayload, violations: Sequence[Violation]) -> list[Finding]:
+@functools.cache
+def streamed(target: str) -> bool:
+    """Whether ``target`` is what a server-streaming method sends (its lines may be ``{"result": …}``)."""
+    from yc_contracts._registry import default_registry
+
+    return any(m.server_streaming and m.output_type == target for m in default_registry().methods())
+
+
+def _stream_error(status: Any) -> str:
+    from yc_contracts._errors import shown
+
+    code = status.get("code") if isinstance(status, dict) else None
+    message = status.get("message") if isinstance(status, dict) else None
+    said = [f"code {code}"] if isinstance(code, int) and not isinstance(code, bool) else []
+    said += [shown(message)] if isinstance(message, str) and message else []
+    detail = f" ({': '.join(said)})" if said else ""
+    return f"the stream ends with an error{detail} instead of a result (from_stream raises StreamError here)"
+
+
+def located(loaded: LoadedPayload, violations: Sequence[Violation], *, prefix: str = "") -> list[Finding]:
     """Violations of a payload as findings at their place in its text, in the order of the text.
 
     A violation is placed where its value starts; one about a field name (unknown, or given twice), at the key.
+    ``prefix`` is the pointer of the checked value inside the payload (``/result`` for an unwrapped stream line).
     """
     if not violations:
         return []
-    locate = loaded.locations()
+    locate = loaded.locations([prefix + v.path for v in violations])
     findings = []
     for v in violations:
+        pointer = prefix + v.path
         at_key = v.rule in ("json.unknown_field", "json.duplicate_field")
-        where = locate.key(v.path) if at_key else locate.value(v.path)
-        findings.append(Finding(v.rule, v.message, where.line, where.column, v.path, v.severity))
+        where = locate.key(pointer) if at_key else locate.value(pointer)
+        findings.append(Finding(v.rule, v.message, where.line, where.column, pointer, v.severity))
     return sorted(findings, key=lambda f: (f.line, f.column, f.rule))
 
 
 # -------------------------------------------------------------------------------------------- reading
 
 
+def _no_locations(pointers: Sequence[str]) -> Locations:
+    return JsonLocations("", pointers=pointers)
+
+
 @dataclass
 class LoadedPayload:
-    """One payload: its value and first line, how to find positions in it, or why it could not be read."""
+    """One payload: its value and first line, how to find positions in it, or why it could not be read.
+
+    ``locations`` is given the pointers that will be asked about, so that it records only those.
+    """
 
     line: int
     value: Any = None
-    locations: Callable[[], Locations] = field(default=lambda: JsonLocations(""))
+    locations: Callable[[Sequence[str]], Locations] = field(default=_no_locations)
     problems: list[Finding] = field(default_factory=list)
 
 
@@ -194,13 +246,25 @@ def decode(data: bytes) -> tuple[str | None, Finding | None]:
     return (text[1:] if text.startswith("\ufeff") else text), None
 
 
+_BLANK: Final = re.compile(r"[ \t\n\r]*")
+
+
 def _read(syntax: Syntax, text: str) -> Iterator[LoadedPayload]:
+    """The payloads of a file's text, one at a time (an empty or blank file has none, whatever its syntax)."""
+    if _BLANK.fullmatch(text):
+        return
     if syntax == "json":
         yield load_json(text, 1)
     elif syntax == "ndjson":
-        for number, line in enumerate(text.split("\n"), 1):
-            if line.strip():
-                yield load_json(line.rstrip("\r"), number)
+        # Lines end at "\n" only (str.splitlines would also split at U+2028, which JSON strings may hold), and
+        # are cut out one at a time: the file's text is not copied whole.
+        start, number, end = 0, 1, len(text)
+        while start < end:
+            stop = text.find("\n", start)
+            stop = end if stop < 0 else stop
+            if not _BLANK.fullmatch(text, start, stop):
+                yield load_json(text[start:stop].removesuffix("\r"), number)
+            start, number = stop + 1, number + 1
     else:
         yield from _load_yaml(text)
 
@@ -227,8 +291,8 @@ def _not_json(name: str) -> Any:
 def load_json(text: str, first_line: int = 1) -> LoadedPayload:
     """One JSON payload read strictly (no duplicate keys, no ``NaN`` literals); problems come with positions."""
 
-    def locations() -> JsonLocations:
-        return JsonLocations(text, first_line=first_line)
+    def locations(pointers: Sequence[str]) -> JsonLocations:
+        return JsonLocations(text, first_line=first_line, pointers=pointers)
 
     try:
         value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_not_json)
@@ -239,7 +303,7 @@ def load_json(text: str, first_line: int = 1) -> LoadedPayload:
             problems=[Finding("json.invalid", message, first_line + e.lineno - 1, e.colno, kind="syntax")],
         )
     except (_DuplicateKeyError, _NotJsonLiteralError):
-        scan = locations()
+        scan = JsonLocations(text, first_line=first_line, pointers=(), find_problems=True)
         problem = scan.problems[0] if scan.problems else None
         where = problem.position if problem else Position(first_line, 1)
         if problem is not None and problem.kind == "nan":
@@ -256,136 +320,46 @@ def load_json(text: str, first_line: int = 1) -> LoadedPayload:
     except RecursionError:
         message = "the payload nests too deeply to read"
         return LoadedPayload(first_line, problems=[Finding("json.too_deep", message, first_line, 1, kind="syntax")])
+    except ValueError:
+        # Python refuses to turn more than sys.get_int_max_str_digits() (4,300) digits into an int.
+        return LoadedPayload(first_line, problems=[_long_number(text, first_line)])
     return LoadedPayload(first_line, value, locations)
+
+
+_DIGITS: Final = re.compile(r"[0-9]+")
+
+
+def _long_number(text: str, first_line: int) -> Finding:
+    """The finding for an integer with more digits than Python reads, placed at the first such run of digits
+    (rule and sentence as ``check`` has them: ``json.number_too_long``)."""
+    import sys
+
+    limit = sys.get_int_max_str_digits()
+    # One pass over the runs of digits (a pattern like [0-9]{4301,} would retry at every digit: quadratic).
+    run = next((m for m in _DIGITS.finditer(text) if limit and m.end() - m.start() > limit), None)
+    offset = run.start() if run is not None else 0
+    digits = f"{run.end() - run.start():,} digits" if run is not None else f"more than {limit:,} digits"
+    line_start = text.rfind("\n", 0, offset) + 1
+    line = first_line + text.count("\n", 0, offset)
+    message = f"found an integer of {digits}; at most {limit:,} digits are read"
+    return Finding("json.number_too_long", message, line, offset - line_start + 1, kind="syntax")
 
 
 # ----------------------------------------------------------------------------------------------- YAML
 
-_yaml_loader: tuple[Any, Any] | None = None
-
-
-def _yaml() -> tuple[Any, Any]:
-    """A safe YAML loader that reads scalars as JSON would (the YAML 1.2 core schema).
-
-    PyYAML's default, YAML 1.1, turns ``yes``/``on`` into booleans, ``012`` into octal and unquoted dates into
-    ``datetime`` objects; a payload file means JSON values, so only null, booleans, integers and floats are
-    recognized, and every other plain scalar stays a string.
-
-    The result is the ``yaml`` module and the loader class.
-    """
-    global _yaml_loader  # noqa: PLW0603 - built once, on first use
-    if _yaml_loader is not None:
-        return _yaml_loader
-    import importlib
-    import re
-
-    yaml: Any = importlib.import_module("yaml")  # PyYAML has no type information of its own
-    base = yaml.CSafeLoader if getattr(yaml, "__with_libyaml__", False) else yaml.SafeLoader
-
-    class Loader(base):  # type: ignore[misc, valid-type]
-        yaml_implicit_resolvers: dict[str, list[tuple[str, Any]]] = {}  # noqa: RUF012 - PyYAML's class-level table
-
-    resolvers = [
-        ("tag:yaml.org,2002:null", r"~|null|Null|NULL|", ["~", "n", "N", ""]),
-        ("tag:yaml.org,2002:bool", r"true|True|TRUE|false|False|FALSE", list("tTfF")),
-        ("tag:yaml.org,2002:int", r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+", list("-+0123456789")),
-        (
-            "tag:yaml.org,2002:float",
-            r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)",
-            list("-+.0123456789"),
-        ),
-    ]
-    for tag, pattern, first in resolvers:
-        Loader.add_implicit_resolver(tag, re.compile(rf"^(?:{pattern})$"), first)
-
-    def construct_int(loader: Any, node: Any) -> int:
-        text = loader.construct_scalar(node)
-        if text.startswith("0o"):
-            return int(text[2:], 8)
-        return int(text, 16) if text.startswith("0x") else int(text)
-
-    def construct_float(loader: Any, node: Any) -> float:
-        text = loader.construct_scalar(node).lower()
-        if text.endswith(".inf"):
-            return float("-inf") if text.startswith("-") else float("inf")
-        return float("nan") if text == ".nan" else float(text)
-
-    Loader.add_constructor("tag:yaml.org,2002:int", construct_int)
-    Loader.add_constructor("tag:yaml.org,2002:float", construct_float)
-    _yaml_loader = (yaml, Loader)
-    return _yaml_loader
-
 
 def _load_yaml(text: str) -> Iterator[LoadedPayload]:
+    """Each YAML document as a payload (see :mod:`yc_contracts._yaml_documents` for what is refused, and why)."""
+    from yc_contracts._yaml_documents import Problem, read
+
     try:
-        yaml, loader_class = _yaml()
+        for item in read(text):
+            if isinstance(item, Problem):
+                kind: Kind = "syntax"
+                finding = Finding(item.rule, item.message, item.line, item.column, item.pointer, kind=kind)
+                yield LoadedPayload(item.line, problems=[finding])
+            else:
+                yield LoadedPayload(item.line, item.value, item.locations)
     except ImportError:
         message = "reading YAML needs PyYAML: pip install 'yc-contracts[cli]'"
         yield LoadedPayload(1, problems=[Finding("input.needs_pyyaml", message, 1, 1, kind="input")])
-        return
-    loader = loader_class(text)
-    try:
-        while True:
-            try:
-                if not loader.check_node():
-                    break
-                node = loader.get_node()
-                duplicate = _duplicate_key(node)
-                if duplicate is not None:
-                    yield duplicate
-                    continue
-                value = loader.construct_document(node)
-            except yaml.MarkedYAMLError as e:
-                mark = e.problem_mark or e.context_mark
-                line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-                what = ", ".join(p for p in (e.context, e.problem) if p) or "unreadable"
-                yield LoadedPayload(
-                    line,
-                    problems=[Finding("yaml.invalid", f"the file is not YAML: {what}", line, column, kind="syntax")],
-                )
-                return
-            except yaml.YAMLError as e:
-                yield LoadedPayload(
-                    1, problems=[Finding("yaml.invalid", f"the file is not YAML: {e}", 1, 1, kind="syntax")]
-                )
-                return
-            except RecursionError:
-                yield LoadedPayload(
-                    1,
-                    problems=[Finding("json.too_deep", "the payload nests too deeply to read", 1, 1, kind="syntax")],
-                )
-                return
-            yield LoadedPayload(node.start_mark.line + 1, value, _node_locations(node))
-    finally:
-        loader.dispose()
-
-
-def _node_locations(node: Any) -> Callable[[], Locations]:
-    return lambda: yaml_locations(node)
-
-
-def _duplicate_key(root: Any) -> LoadedPayload | None:
-    """A mapping of the document that repeats a key (PyYAML would silently keep the last one)."""
-    stack = [("", root)]
-    seen_nodes: set[int] = set()
-    while stack:
-        pointer, node = stack.pop()
-        if id(node) in seen_nodes:
-            continue
-        seen_nodes.add(id(node))
-        if node.id == "mapping":
-            keys: set[str] = set()
-            for key, value in node.value:
-                name = str(key.value)
-                if key.id == "scalar" and name in keys and name != "<<":
-                    where = key.start_mark
-                    message = f"the mapping has the key {name!r} twice; JSON objects must not repeat keys"
-                    finding = Finding(
-                        "json.duplicate_key", message, where.line + 1, where.column + 1, pointer, kind="syntax"
-                    )
-                    return LoadedPayload(root.start_mark.line + 1, problems=[finding])
-                keys.add(name)
-                stack.append((f"{pointer}/{escape(name)}", value))
-        elif node.id == "sequence":
-            stack.extend((f"{pointer}/{i}", item) for i, item in enumerate(node.value))
-    return None

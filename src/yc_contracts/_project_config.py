@@ -4,6 +4,7 @@
 
     [tool.yc-contracts]
     exclude = ["tests/fixtures/broken/**"]          # skipped when a folder is searched
+    max-input-size = "64M"                          # the largest file read (default 32M; bytes, K, M or G)
 
     [tool.yc-contracts.payloads]
     # glob (relative to this file's folder) = a message type, a "VERB /path" route (its request body),
@@ -18,6 +19,7 @@ segments (``dir/**`` is everything below ``dir``), ``[abc]`` is a character clas
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,6 +31,7 @@ from yc_contracts._errors import YcContractsError
 
 TABLE: Final = "yc-contracts"
 FILE_NAME: Final = "pyproject.toml"
+MAX_INPUT_SIZE_KEY: Final = "max-input-size"
 
 
 class ConfigError(YcContractsError):
@@ -52,6 +55,8 @@ class ProjectConfig:
     """The ``pyproject.toml`` it was read from."""
     payloads: tuple[PayloadGlob, ...] = ()
     exclude: tuple[PayloadGlob, ...] = ()
+    max_input_size: int | None = None
+    """``max-input-size`` in bytes, when the table sets it."""
 
     @property
     def root(self) -> Path:
@@ -59,7 +64,7 @@ class ProjectConfig:
 
     def _relative(self, file: Path) -> str | None:
         try:
-            return file.resolve().relative_to(self.root).as_posix()
+            return _resolved(file).relative_to(self.root).as_posix()
         except ValueError:
             return None
 
@@ -140,19 +145,30 @@ def parse(path: Path, document: dict[str, Any]) -> ProjectConfig | None:
     where = f"{path}: [tool.{TABLE}]"
     if not isinstance(table, dict):
         raise ConfigError(f"{where} must be a table")
-    unknown = sorted(set(table) - {"payloads", "exclude"})
+    unknown = sorted(set(table) - {"payloads", "exclude", MAX_INPUT_SIZE_KEY})
     if unknown:
-        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (the keys are 'payloads' and 'exclude')")
+        raise ConfigError(
+            f"{where}: unknown key {unknown[0]!r} (the keys are 'payloads', 'exclude' and '{MAX_INPUT_SIZE_KEY}')"
+        )
     payloads = table.get("payloads", {})
     if not isinstance(payloads, dict):
         raise ConfigError(f'{where}.payloads must be a table of "glob" = "type or route"')
     exclude = table.get("exclude", [])
     if not isinstance(exclude, list) or not all(isinstance(g, str) for g in exclude):
         raise ConfigError(f"{where}: exclude must be a list of globs")
+    max_input_size = None
+    if MAX_INPUT_SIZE_KEY in table:
+        from yc_contracts._cli_input import parse_size
+
+        try:
+            max_input_size = parse_size(table[MAX_INPUT_SIZE_KEY])
+        except ValueError as e:
+            raise ConfigError(f"{where}: {MAX_INPUT_SIZE_KEY}: {e}") from None
     return ProjectConfig(
-        path=path.resolve(),
+        path=_resolved(path),
         payloads=_mappings(payloads.items(), f"{where}.payloads"),
         exclude=_mappings(((g, "exclude") for g in exclude), f"{where}: exclude"),
+        max_input_size=max_input_size,
     )
 
 
@@ -160,10 +176,16 @@ def parse(path: Path, document: dict[str, Any]) -> ProjectConfig | None:
 def _read(path: Path) -> ProjectConfig | None:
     import tomllib
 
+    from yc_contracts._cli_input import DEFAULT_MAX_INPUT_BYTES, InputError, read_file
+
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        document = tomllib.loads(read_file(str(path), DEFAULT_MAX_INPUT_BYTES).decode("utf-8"))
+    except InputError as e:
+        raise ConfigError(f"{path}: cannot read it: {e.message}") from e
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
         raise ConfigError(f"{path}: cannot read it: {e}") from e
+    except RecursionError as e:
+        raise ConfigError(f"{path}: cannot read it: it nests too deeply") from e
     return parse(path, document)
 
 
@@ -183,5 +205,11 @@ def nearest(path: Path) -> ProjectConfig | None:
     Raises:
         ConfigError: that ``pyproject.toml`` cannot be read, or its table is malformed.
     """
-    resolved = path.resolve()
+    resolved = _resolved(path)
     return _nearest_in(resolved if resolved.is_dir() else resolved.parent)
+
+
+def _resolved(path: Path) -> Path:
+    """``path`` absolute with its symbolic links resolved as far as they go (a loop is left as it is, not an
+    error: reading the file reports it)."""
+    return Path(os.path.realpath(path))

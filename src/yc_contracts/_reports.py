@@ -66,18 +66,19 @@ def _count(n: int, noun: str) -> str:
 
 
 def summarize(results: Sequence[PayloadResult], warnings_as_errors: bool) -> Summary:
-    """The counts of a run (with ``warnings_as_errors``, a payload with only warnings is invalid)."""
+    """The counts of a run. With ``warnings_as_errors`` a warning counts as the error every report prints it as,
+    and a payload with only warnings is invalid."""
     unreadable = sum(1 for r in results if r.unreadable)
     invalid = sum(1 for r in results if not r.unreadable and r.failed(warnings_as_errors))
-    violations = [f for r in results if not r.unreadable for f in r.findings]
+    levels = [_level(f, warnings_as_errors) for r in results if not r.unreadable for f in r.findings]
     return Summary(
         files=len({r.file for r in results}),
         payloads=len(results),
         valid=len(results) - unreadable - invalid,
         invalid=invalid,
         unreadable=unreadable,
-        errors=sum(1 for f in violations if f.severity == "error"),
-        warnings=sum(1 for f in violations if f.severity == "warning"),
+        errors=levels.count("error"),
+        warnings=levels.count("warning"),
     )
 
 
@@ -161,7 +162,7 @@ def json_report(results: Sequence[PayloadResult], *, warnings_as_errors: bool = 
                 "findings": [
                     {
                         "rule": f.rule,
-                        "severity": f.severity,
+                        "severity": _level(f, warnings_as_errors),
                         "message": f.message,
                         "path": f.pointer,
                         "line": f.line,

@@ -64,16 +64,41 @@ _NUMERIC: Final = frozenset(
     }
 )
 _INTEGER: Final = _NUMERIC - {_FD.TYPE_DOUBLE, _FD.TYPE_FLOAT}
+# Conditions compare values for equality; floats have no single spelling of a value to compare with.
+_CONDITION_TYPES: Final = _INTEGER | {_FD.TYPE_ENUM, _FD.TYPE_BOOL, _FD.TYPE_STRING}
 
 
 @dataclass(frozen=True)
 class When:
-    """A condition on a sibling field: its value is one of ``values`` (an absent field counts as ``absent``)."""
+    """A condition on a sibling field: its value is one of ``values`` (an unset field counts as ``absent``)."""
 
     field: str
     values: tuple[Any, ...]
     absent: Any = None
-    """The value the service assumes when the field is absent (``None``: an absent field never matches)."""
+    """The value the service assumes when the field is unset (absent, ``null``, or for a field without presence
+    a spelling of its default). ``None``: the field's proto3 default for a field without presence, otherwise an
+    unset field never matches."""
+
+
+def unset_value(field: descriptor.FieldDescriptor, when: When) -> Any:
+    """The value a condition sees when ``field`` is unset (see :attr:`When.absent`); ``None`` for none."""
+    if when.absent is not None:
+        return when.absent
+    if field.has_presence or field.is_repeated or field.message_type is not None:
+        return None
+    if field.type == _FD.TYPE_ENUM:
+        return enum_of(field).values[0].name
+    if field.type == _FD.TYPE_BOOL:
+        return False
+    if field.type == _FD.TYPE_STRING:
+        return ""
+    return 0
+
+
+def when_matches_unset(field: descriptor.FieldDescriptor, when: When) -> bool:
+    """Whether the condition holds when ``field`` is unset."""
+    value = unset_value(field, when)
+    return value is not None and any(type(v) is type(value) and v == value for v in when.values)
 
 
 @dataclass(frozen=True)
@@ -294,7 +319,9 @@ def _rule(registry: Registry, raw: Mapping[str, Any], where: str, limits: Mappin
         cond = raw["when"]
         if not isinstance(cond, Mapping) or set(cond) - {"field", "in", "absent"} or "field" not in cond:
             raise ContractError(f"{where}: when = {{ field = ..., in = [...], absent = ... }}")
-        _field(target, cond["field"], where)
+        cond_field = _field(target, cond["field"], where)
+        if cond_field.is_repeated or cond_field.type not in _CONDITION_TYPES:
+            raise ContractError(f"{where}: when takes a singular enum, integer, bool or string field")
         when = When(cond["field"], tuple(cond.get("in", ())), cond.get("absent"))
     return Rule(
         id=rule_id,

@@ -10,20 +10,17 @@ import copy
 import importlib.resources
 import json
 import threading
-from collections.abc import Iterator
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
 from yc_contracts._errors import UnknownNameError
-from yc_contracts._schemas import ID_PREFIX
+from yc_contracts._schema_bundle import BUNDLE_FILE, OPENAPI_FILE, compound_document
 
 if TYPE_CHECKING:
     import referencing
 
     from yc_contracts._registry import MessageRef
 
-BUNDLE_FILE: Final = "bundle.schema.json"
-OPENAPI_FILE: Final = "openapi.json"
 _HTTP_VERBS: Final = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 _lock = threading.Lock()
 
@@ -67,45 +64,21 @@ def schema_key(message: MessageRef) -> str:
     return key
 
 
-def _refs(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "$ref" and isinstance(value, str) and value.startswith(ID_PREFIX):
-                yield value[len(ID_PREFIX) :]
-            else:
-                yield from _refs(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _refs(item)
-
-
 def schema_for(message: MessageRef) -> dict[str, Any]:
     """A self-contained JSON Schema (draft 2020-12) for a message's REST JSON form.
 
     ``message`` is a full name (``"speechkit.stt.v3.RecognizeFileRequest"``), a message class or instance (ours
     or the official SDK's), a REST route (``"POST /stt/v3/recognizeFileAsync"``, meaning its request body), or
     the key of a per-method Operation schema (``"yandex.cloud.ai.stt.v2.SttService.LongRunningRecognize.Operation"``).
-    The document embeds every schema it refers to under ``$defs``, so any 2020-12 validator can use it as is.
-    The result is a fresh copy: change it freely.
+    The document embeds every schema it refers to under ``$defs`` (each keeping its ``$id``), so any 2020-12
+    validator can use it as is; it is the content of the published ``schemas/<key>.schema.json``. The result is a
+    fresh copy: change it freely.
 
     Raises:
         UnknownNameError: no schema for that name (the error lists close names).
         TypeError: ``message`` is not a name, a message class or a message instance.
     """
-    docs = documents()
-    key = schema_key(message)
-    root = copy.deepcopy(docs[key])
-    needed: list[str] = []
-    pending = list(_refs(root))
-    while pending:
-        ref = pending.pop()
-        if ref == key or ref in needed:
-            continue
-        needed.append(ref)
-        pending += list(_refs(docs[ref]))
-    if needed:
-        root["$defs"] = {ref: copy.deepcopy(docs[ref]) for ref in sorted(needed)}
-    return root
+    return compound_document(schema_key(message), documents())
 
 
 @cache

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
@@ -34,7 +35,7 @@ from google.protobuf import descriptor
 from yc_contracts import _wkt
 from yc_contracts._descriptors import FLOAT_MAX, INT_RANGES, TYPE_RULES, enum_of, is_map, message_of
 from yc_contracts._options import FieldRules, Interval, field_rules, integer_range_pattern, oneof_exactly_one
-from yc_contracts._rules import Rule, RuleSet, When
+from yc_contracts._rules import Rule, RuleSet, When, when_matches_unset
 from yc_contracts._wkt import exact
 
 if TYPE_CHECKING:
@@ -58,6 +59,8 @@ _DOUBLE_STRING: Final = exact(
     r"^-?(?:(?:0|[1-9][0-9]{0,307})(?:\.[0-9]+)?"
     r"|[0-9](?:\.[0-9]+)?[eE](?:-[0-9]+|\+?0*(?:[0-9]{1,2}|[12][0-9]{2}|30[0-7])))$"
 )
+# Every decimal spelling of zero (json_format reads them all as 0.0, which proto3 does not send).
+FLOAT_ZERO: Final = exact(r"^[-+]?(?:0+(?:\.0*)?|\.0+)(?:[eE][-+]?[0-9]+)?$")
 # Standard or URL-safe alphabet (json_format decodes both), padding optional; a lone final character is not
 # a base64 quantum and is rejected.
 _B64 = "[A-Za-z0-9+/_-]"
@@ -94,6 +97,38 @@ def _field_present(field: descriptor.FieldDescriptor) -> dict[str, Any]:
     if len(spellings) == 1:
         return _present(spellings[0])
     return {"anyOf": [_present(s) for s in spellings]}
+
+
+def _unset(field: descriptor.FieldDescriptor, *, presence: bool = True) -> dict[str, Any]:
+    """A value that leaves the field unset: ``null``, and for a field without presence any spelling of its
+    default (``0``, ``"0"``, ``"0.0e5"``, ``""``, ``false``, the enum's first value, ``[]``, ``{}``), which
+    proto3 does not send at all. ``presence=False``: what is empty even where a field has presence."""
+    if field.is_repeated:
+        return {"enum": [None, [], {}]}
+    if (presence and field.has_presence) or field.message_type is not None:
+        return {"type": "null"}
+    forms: dict[str, Any] = {"enum": [None, *_default_forms(field)]}
+    if _is_float(field.type):
+        return {"anyOf": [forms, {"type": "string", "pattern": FLOAT_ZERO}]}
+    return forms
+
+
+def _default_passes(field: descriptor.FieldDescriptor, opts: FieldRules) -> bool:
+    """Whether the field's default value meets its options (else a default, which is no value at all to the
+    service, must be let through explicitly)."""
+    zero = Decimal(0)
+    if field.type == _FD.TYPE_ENUM:
+        zero = Decimal(enum_of(field).values[0].number)
+    sizes = [opts.length, opts.bytes] if field.type in (_FD.TYPE_STRING, _FD.TYPE_BYTES) else [opts.value]
+    if any(bounds is not None and not any(iv.contains(zero) for iv in bounds) for bounds in sizes):
+        return False
+    return not (opts.pattern and field.type == _FD.TYPE_STRING and re.fullmatch(opts.pattern, "") is None)
+
+
+def _field_set(field: descriptor.FieldDescriptor) -> dict[str, Any]:
+    """The object sets the field, under either spelling: a value that is not :func:`_unset`."""
+    forms = [{"type": "object", "required": [s], "properties": {s: {"not": _unset(field)}}} for s in _spellings(field)]
+    return forms[0] if len(forms) == 1 else {"anyOf": forms}
 
 
 def _on_field(field: descriptor.FieldDescriptor, schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -194,10 +229,11 @@ class SchemaGenerator:
         assert method.operation is not None
         key = f"{method.full_name}.Operation"
         overrides: dict[str, dict[str, Any]] = {}
-        if method.operation.response:
-            overrides["response"] = self._any_form(method.operation.response)
-        if method.operation.metadata:
-            overrides["metadata"] = self._any_form(method.operation.metadata)
+        for name, type_name in (("response", method.operation.response), ("metadata", method.operation.metadata)):
+            if type_name:
+                form = overrides[name] = self._any_form(type_name)
+                # Names the type for the message when another one is given (see _validator._explain).
+                form["properties"]["@type"] = {**form["properties"]["@type"], "x-operation-type": type_name}
         doc: dict[str, Any] = {
             "$schema": DIALECT,
             "$id": schema_id(key),
@@ -251,7 +287,7 @@ class SchemaGenerator:
                 properties[spelling] = field_schema
             if len(_spellings(field)) == 2:
                 both = {"type": "object", "required": list(_spellings(field))}
-                checks.append(_annotated("json.duplicate_field", {"not": both}))
+                checks.append({**_annotated("json.duplicate_field", {"not": both}), "x-field": list(_spellings(field))})
             if self._field_rules(field).required:
                 checks.append({**_annotated("option.required", _required(field)), "x-field": list(_spellings(field))})
         rules = [r for r in self._rules.anchored_at(desc.full_name) if r.severity == "error"]
@@ -291,8 +327,14 @@ class SchemaGenerator:
     def _field_schema(self, field: descriptor.FieldDescriptor, value: dict[str, Any] | None = None) -> dict[str, Any]:
         opts = self._field_rules(field)
         if value is None:
-            # On a map, the value options constrain each map value (size and map_key go to the object).
-            value = self._value_schema(message_of(field).fields_by_name["value"] if is_map(field) else field, opts)
+            # On a map, the value options constrain each map value (size and map_key go to the object). A
+            # singular field without presence set to its default is not set at all: no option applies to it.
+            singular = not field.is_repeated and not field.has_presence and field.message_type is None
+            value = self._value_schema(
+                message_of(field).fields_by_name["value"] if is_map(field) else field,
+                opts,
+                unset=_unset(field) if singular and not _default_passes(field, opts) else None,
+            )
         schema: dict[str, Any]
         if is_map(field):
             key_field = message_of(field).fields_by_name["key"]
@@ -304,13 +346,15 @@ class SchemaGenerator:
             }
             if opts.size is not None:
                 schema["allOf"] = [
-                    _annotated("option.size", _count_bounds(opts.size, "minProperties", "maxProperties"))
+                    _annotated("option.size", _unless_empty(_count_bounds(opts.size, "minProperties", "maxProperties")))
                 ]
         elif field.is_repeated:
             schema = {"x-rule": "type.repeated", "type": "array", "items": value}
             checks = []
             if opts.size is not None:
-                checks.append(_annotated("option.size", _count_bounds(opts.size, "minItems", "maxItems")))
+                checks.append(
+                    _annotated("option.size", _unless_empty(_count_bounds(opts.size, "minItems", "maxItems")))
+                )
             if opts.unique:
                 checks.append(_annotated("option.unique", {"uniqueItems": True}))
             if checks:
@@ -360,8 +404,11 @@ class SchemaGenerator:
             return _ref(ANY_KEY)
         return _ref(name)
 
-    def _value_schema(self, field: descriptor.FieldDescriptor, opts: FieldRules) -> dict[str, Any]:
-        """Schema of one value of the field (an item, for repeated fields), with its options applied."""
+    def _value_schema(
+        self, field: descriptor.FieldDescriptor, opts: FieldRules, *, unset: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Schema of one value of the field (an item, for repeated fields), with its options applied to every
+        value but those matching ``unset``."""
         if field.message_type is not None:
             schema = self._message_value(field.message_type)
             if opts.value is not None and opts.value_kind in ("duration", "timestamp"):
@@ -370,19 +417,35 @@ class SchemaGenerator:
             return schema
         if field.type == _FD.TYPE_ENUM:
             values = list(enum_of(field).values)
-            schema = _annotated("type.enum", {"enum": [v.name for v in values] + [v.number for v in values]})
+            names = [v.name for v in values]
+            checks = [
+                {
+                    **_annotated("type.enum", {"enum": names + [v.number for v in values]}),
+                    "x-enum": enum_of(field).full_name,
+                }
+            ]
             if opts.value is not None:
                 allowed = [v for v in values if any(iv.contains(Decimal(v.number)) for iv in opts.value)]
                 only = _annotated("option.value", {"enum": [v.name for v in allowed] + [v.number for v in allowed]})
-                schema = {"allOf": [schema, only]}
-            return schema
-        schema = self._scalar_schema(field.type, opts)
-        if opts.pattern and field.type == _FD.TYPE_STRING:
-            schema = {"allOf": [schema, _annotated("option.pattern", {"pattern": _anchor(opts.pattern)})]}
-        return schema
+                checks.append(only)
+        else:
+            checks = self._scalar_checks(field.type, opts)
+            if opts.pattern and field.type == _FD.TYPE_STRING:
+                checks.append(_annotated("option.pattern", {"pattern": _anchor(opts.pattern)}))
+        if len(checks) == 1:
+            return checks[0]
+        if unset is None:
+            return {"allOf": checks}
+        options = checks[1] if len(checks) == 2 else {"allOf": checks[1:]}
+        return {"allOf": [checks[0], {"if": unset, "else": options}]}
 
     def _scalar_schema(self, ftype: int, opts: FieldRules | None) -> dict[str, Any]:
         """The type schema of a scalar (annotated ``type.<kind>``) and, after it, each option's constraint."""
+        checks = self._scalar_checks(ftype, opts)
+        return checks[0] if len(checks) == 1 else {"allOf": checks}
+
+    def _scalar_checks(self, ftype: int, opts: FieldRules | None) -> list[dict[str, Any]]:
+        """The type schema of a scalar (annotated ``type.<kind>``), then each option's constraint."""
         checks: list[dict[str, Any]] = [_annotated(TYPE_RULES[ftype], _scalar_type(ftype))]
         if opts is not None:
             if ftype == _FD.TYPE_STRING:
@@ -405,8 +468,9 @@ class SchemaGenerator:
                 checks.append(_annotated("option.value", {"anyOf": forms}))
             elif _is_float(ftype) and opts.value is not None:
                 limit = FLOAT_MAX if ftype == _FD.TYPE_FLOAT else DOUBLE_MAX
-                checks.append(_annotated("option.value", {"anyOf": [_float_interval(iv, limit) for iv in opts.value]}))
-        return checks[0] if len(checks) == 1 else {"allOf": checks}
+                bounded = {"anyOf": [_float_interval(iv, limit) for iv in opts.value]}
+                checks.append(_annotated("option.value", _numbers_only(bounded)))
+        return checks
 
     # ----------------------------------------------------------------------------------------- rules
 
@@ -448,7 +512,7 @@ class SchemaGenerator:
         if kind == "required":
             return _required(field)
         if kind == "forbidden":
-            return {"not": _field_present(field)}
+            return {"not": _field_set(field)}
         if kind == "one_of":
             allowed: list[Any] = list(arg)
             if field.type == _FD.TYPE_ENUM:
@@ -471,10 +535,11 @@ class SchemaGenerator:
             raise AssertionError(f"{rule.id}: {kind} has no schema form")  # pragma: no cover
         if field.is_repeated:
             return _on_field(field, {"items": item})
-        if not field.has_presence and field.message_type is None:
-            # proto3 does not send a default value at all: to the service the field is simply not set.
-            return _on_field(field, {"if": {"enum": [None, *_default_forms(field)]}, "else": item})
-        return _on_field(field, _nullable(item) if "enum" in item else item)
+        if field.has_presence and kind not in ("one_of", "enum_of", "range"):
+            return _on_field(field, item)  # the check constrains strings only, and null is none
+        # null, and (proto3 does not send a default value at all) a default value: to the service the field is
+        # simply not set.
+        return _on_field(field, {"if": _unset(field), "else": item})
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -482,33 +547,40 @@ class SchemaGenerator:
 
 def _exactly_one(members: Iterable[descriptor.FieldDescriptor]) -> dict[str, Any]:
     members = list(members)
-    return {"allOf": [{"anyOf": [_field_present(f) for f in members]}, _at_most_one(members)]}
+    return {"allOf": [{"anyOf": [_field_set(f) for f in members]}, _at_most_one(members)]}
 
 
 def _at_most_one(members: Iterable[descriptor.FieldDescriptor]) -> dict[str, Any]:
     members = list(members)
-    pairs = [{"allOf": [_field_present(a), _field_present(b)]} for i, a in enumerate(members) for b in members[i + 1 :]]
+    pairs = [{"allOf": [_field_set(a), _field_set(b)]} for i, a in enumerate(members) for b in members[i + 1 :]]
     return {"not": {"anyOf": pairs}} if len(pairs) > 1 else {"not": pairs[0]}
 
 
 def _required(field: descriptor.FieldDescriptor) -> dict[str, Any]:
-    """Present, and not a spelling of the default value (which proto3 would not send at all)."""
-    if field.is_repeated:
-        return {"allOf": [_field_present(field), _on_field(field, {"minItems": 1, "minProperties": 1})]}
-    defaults = _default_forms(field)
-    if not defaults:
-        return _field_present(field)
-    return {"allOf": [_field_present(field), _on_field(field, {"not": {"enum": defaults}})]}
+    """Present, and not a spelling of the default value (``""``, ``0``, ``[]``…), even in a oneof."""
+    forms = [
+        {"type": "object", "required": [s], "properties": {s: {"not": _unset(field, presence=False)}}}
+        for s in _spellings(field)
+    ]
+    return forms[0] if len(forms) == 1 else {"anyOf": forms}
 
 
 def _condition(desc: descriptor.Descriptor, when: When) -> dict[str, Any]:
+    """The sibling field's value is one of ``when.values``; an unset field (absent, null or a spelling of its
+    default) has the value the service assumes for it (:func:`yc_contracts._rules.unset_value`)."""
     field = desc.fields_by_name[when.field]
     values: list[Any] = list(when.values)
     if field.type == _FD.TYPE_ENUM:
         values += [enum_of(field).values_by_name[v].number for v in when.values if isinstance(v, str)]
-    matches = [{"type": "object", "required": [s], "properties": {s: {"enum": values}}} for s in _spellings(field)]
-    if when.absent is not None and when.absent in when.values:
-        matches.append({"type": "object", "not": _field_present(field)})
+    elif field.type in INT_RANGES:
+        values += [str(v) for v in when.values]
+    is_set = {"not": _unset(field)}
+    matches = [
+        {"type": "object", "required": [s], "properties": {s: {"allOf": [{"enum": values}, is_set]}}}
+        for s in _spellings(field)
+    ]
+    if when_matches_unset(field, when):
+        matches.append({"type": "object", "not": _field_set(field)})
     return {"anyOf": matches}
 
 
@@ -606,7 +678,13 @@ def _range_schema(field: descriptor.FieldDescriptor, bounds: Mapping[str, Any]) 
     )
     if field.type in INT_RANGES:
         return {"anyOf": _int_forms(*_clip(iv, *INT_RANGES[field.type]))}
-    return _float_interval(iv, FLOAT_MAX if field.type == _FD.TYPE_FLOAT else DOUBLE_MAX)
+    return _numbers_only(_float_interval(iv, FLOAT_MAX if field.type == _FD.TYPE_FLOAT else DOUBLE_MAX))
+
+
+def _numbers_only(bounds: dict[str, Any]) -> dict[str, Any]:
+    """A bound on a float that applies to JSON numbers. JSON Schema cannot read the number in a string
+    (``"0.5"``, ``"5e-1"``, ``"NaN"``); the validators compare those by value (``docs/protojson.md``)."""
+    return {"if": {"type": "string"}, "else": bounds}
 
 
 def _length_schema(intervals: Iterable[Interval]) -> dict[str, Any]:
@@ -634,6 +712,13 @@ def _count_bounds(intervals: tuple[Interval, ...], low: str, high: str) -> dict[
             form[high] = hi
         forms.append(form)
     return forms[0] if len(forms) == 1 else {"anyOf": forms}
+
+
+def _unless_empty(bounds: dict[str, Any]) -> dict[str, Any]:
+    """Count bounds that let an empty array or map through: it is what an absent field is on the wire."""
+    if bounds.get("minItems", bounds.get("minProperties", 0)) == 0 and "anyOf" not in bounds:
+        return bounds
+    return {"if": {"enum": [[], {}]}, "else": bounds}
 
 
 def _decoded_size(iv: Interval) -> dict[str, Any]:

@@ -852,6 +852,8 @@ def _from_text(f: descriptor.FieldDescriptor, text: str) -> JsonValue:
         low, high, as_string = _INT_RANGES[kind]
         if not _INT_TEXT.fullmatch(text):
             raise _BadValueError(f"expected an integer ({_type_name(f)})")
+        if len(text) > 40:  # beyond every integer type, and int() refuses more than 4,300 digits
+            raise _BadValueError(f"it is out of the {_type_name(f)} range [{low}, {high}]")
         number = int(text)
         if not low <= number <= high:
             raise _BadValueError(f"it is out of the {_type_name(f)} range [{low}, {high}]")
@@ -865,7 +867,7 @@ def _from_text(f: descriptor.FieldDescriptor, text: str) -> JsonValue:
         by_name = enum.values_by_name.get(text)
         if by_name is not None:
             return by_name.name
-        if _INT_TEXT.fullmatch(text) and int(text) in enum.values_by_number:
+        if len(text) <= 40 and _INT_TEXT.fullmatch(text) and int(text) in enum.values_by_number:
             return enum.values_by_number[int(text)].name
         names = ", ".join(v.name for v in enum.values)
         raise _BadValueError(f"expected a value of {enum.full_name}: {names} (or its number)")

@@ -13,6 +13,9 @@ from google.protobuf import descriptor
 from yc_contracts._options import integer_range_pattern
 
 MAX_DURATION_SECONDS: Final = 315_576_000_000
+TIMESTAMP_SECONDS: Final = (-62_135_596_800, 253_402_300_799)
+"""The seconds a Timestamp may hold: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z, once any UTC offset is
+applied (``timestamp.proto``; ``json_format`` and the Timestamp class refuse anything outside)."""
 
 END: Final = r"$(?!\n)"
 """End of the string, in every regex dialect: Python's ``$`` also matches before a final newline (and
@@ -26,20 +29,21 @@ def exact(pattern: str) -> str:
     return pattern[:-1] + END
 
 
-"""±10,000 years, the range the Duration JSON mapping allows."""
-
 # RFC 3339 as ProtoJSON prints and json_format parses it: upper-case T and Z, 0-9 fraction digits, a numeric
-# offset or Z, years 0001-9999. Days are checked per month here (February up to 29); whether February 29 falls
-# in a leap year is left to the validators, which check the real date.
+# offset or Z, years 0001-9999. Only real dates: days per month, and February 29 in leap years alone (divisible
+# by 4, centuries only when divisible by 400), so a validator that also asserts `format: date-time` (as
+# check-jsonschema and ajv-formats do by default) gives the same verdict as one that treats it as an annotation.
 _YEAR = r"(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
-_MONTH_DAY = (
-    r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+_LEAP_YEAR = r"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
+_DATE = (
+    rf"(?:{_YEAR}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
     r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
-    r"|02-(?:0[1-9]|1[0-9]|2[0-9]))"
+    r"|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+    rf"|{_LEAP_YEAR}-02-29)"
 )
 _TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,9})?"
 _OFFSET = r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
-TIMESTAMP_PATTERN: Final = rf"^{_YEAR}-{_MONTH_DAY}T{_TIME}{_OFFSET}{END}"
+TIMESTAMP_PATTERN: Final = rf"^{_DATE}T{_TIME}{_OFFSET}{END}"
 
 _SECONDS_RANGE = integer_range_pattern(0, MAX_DURATION_SECONDS - 1)
 _DURATION_SECONDS = _SECONDS_RANGE.removeprefix("^(?:").removesuffix(")$")

@@ -17,6 +17,17 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 
 
+def write(root: Path, name: str, text: str | bytes) -> Path:
+    """Write ``text`` (str as UTF-8, or bytes) to ``root/name``, making the folders on the way."""
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
 @dataclass
 class Result:
     code: int

@@ -72,8 +72,9 @@ def test_unknown_section_is_a_usage_error() -> None:
     code, out, err = call("list", "bogus")
     assert code == 2
     assert out == ""
-    assert (
-        err == "yc-contracts: error: list: unknown section 'bogus' (choose from services, methods, routes, messages)\n"
+    assert err == (
+        "yc-contracts: error: list: unknown section 'bogus' "
+        "(choose from services, methods, routes, messages, operations)\n"
     )
 
 

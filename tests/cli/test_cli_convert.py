@@ -74,9 +74,9 @@ def test_text_header_names_the_type(cli: Cli) -> None:
     }
     untyped = cli("convert", "--from", "text", "--to", "rest", "-", stdin=b'uri: "x"\n')
     assert untyped.code == 2
-    assert (
-        untyped.err
-        == "yc-contracts: error: convert: pass --type NAME (or start the text with '# proto-message: NAME')\n"
+    assert untyped.err == (
+        "yc-contracts: error: convert: pass --type NAME, start the text with '# proto-message: NAME', or map the "
+        "file to a type under [tool.yc-contracts.payloads] in pyproject.toml (docs/cli.md)\n"
     )
 
 

@@ -115,7 +115,8 @@ def test_usage(cli: Cli) -> None:
     bad_header = cli("transcode", "GET", "/operations/x", "--header", "no-colon")
     assert (bad_header.code, bad_header.err) == (
         2,
-        "yc-contracts: error: --header 'no-colon': write it as NAME:VALUE\n",
+        "yc-contracts: error: the 1st --header has no ':': write it as \"NAME: VALUE\" (its text is not shown, as it "
+        "may hold a secret)\n",
     )
     assert cli("transcode", "GET", "/operations/x", "--query", "=x").code == 2
     assert cli("transcode", "GET").code == 2

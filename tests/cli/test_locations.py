@@ -6,12 +6,12 @@ import json
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from yc_contracts._locations import JsonLocations, Position, escape, split_pointer, yaml_locations
+from yc_contracts._locations import JsonLocations, Position, escape, split_pointer
 from yc_contracts._project_config import ConfigError, glob_pattern
+from yc_contracts._yaml_documents import Document, read
 
 TEXT = """{
   "uri": "https://storage.yandexcloud.net/b/a.ogg",
@@ -124,15 +124,63 @@ def test_every_value_is_found_where_it_starts(value: Any, indent: int | None, as
 # ------------------------------------------------------------------------------------------------ YAML
 
 
+def _document(text: str, index: int = 0) -> Document:
+    found = list(read(text))[index]
+    assert isinstance(found, Document)
+    return found
+
+
 def test_yaml_locations() -> None:
     text = "# comment\nuri: x\nmodel:\n  codes: [ru, en]\n  'a/b':\n    - {k: 1}\n"
-    loc = yaml_locations(yaml.compose(text, Loader=yaml.SafeLoader))
+    pointers = ["", "/uri", "/model/codes/1", "/model/a~1b/0/k", "/model/missing"]
+    loc = _document(text).locations(pointers)
     assert loc.value("") == Position(2, 1)
     assert loc.value("/uri") == Position(2, 6)
     assert loc.key("/uri") == Position(2, 1)
     assert loc.value("/model/codes/1") == Position(4, 15)
     assert loc.value("/model/a~1b/0/k") == Position(6, 11)
     assert loc.value("/model/missing") == loc.value("/model")
+
+
+def test_yaml_locations_in_a_later_document_and_through_an_alias() -> None:
+    text = "a: 1\n---\n# second\nbase: &b {x: [1, 2]}\nuse: *b\n"
+    document = _document(text, 1)
+    assert document.line == 4
+    assert document.value == {"base": {"x": [1, 2]}, "use": {"x": [1, 2]}}
+    loc = document.locations(["/base/x/1", "/use/x/1"])
+    assert loc.value("/base/x/1") == Position(4, 18)
+    # Below an alias, the alias itself is the place: the value is written at the anchor.
+    assert loc.value("/use/x/1") == Position(5, 6)
+
+
+# ---------------------------------------------------------------------------- only what is asked is kept
+
+
+@settings(max_examples=150, deadline=None)
+@given(_json_values, st.sampled_from([None, 0, 2]), st.data())
+def test_asking_for_some_pointers_answers_as_asking_for_all(
+    value: Any, indent: int | None, data: st.DataObject
+) -> None:
+    text = json.dumps(value, indent=indent)
+    every = JsonLocations(text)
+    known = [pointer for pointer, _ in _pointers(value)]
+    asked = data.draw(st.lists(st.sampled_from([*known, "/nope", "/0/nope"]), max_size=6))
+    some = JsonLocations(text, pointers=asked)
+    for pointer in asked:
+        assert some.value(pointer) == every.value(pointer), pointer
+        assert some.key(pointer) == every.key(pointer), pointer
+
+
+def test_a_long_string_costs_no_backtracking_memory() -> None:
+    """A 50 MB string once cost 7 GB in the tokenizer's regular expression; now it is skipped with str.find."""
+    import resource
+
+    text = '{"a": "' + '\\"x' * 2_000_000 + '", "b": [1, {"c": 2}]}'
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    loc = JsonLocations(text, pointers=["/b/1/c"])
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert loc.value("/b/1/c") == Position(1, len(text) - 3)
+    assert grown_kib < 20 * 1024
 
 
 # ----------------------------------------------------------------------------------------------- globs

@@ -82,6 +82,8 @@ def _spellings(valid: Spelled) -> set[str]:
             found.add("enum by number")
         if kind in FLOATS and isinstance(value, str):
             found.add(value if value in ("NaN", "Infinity", "-Infinity") else "float as a string")
+            if "e" in value.lower() and value not in ("NaN", "Infinity", "-Infinity"):
+                found.add("float with an exponent")
         if kind in FLOATS and isinstance(value, int):
             found.add("float as an integer")
         if kind == FD.TYPE_BYTES and isinstance(value, str):
@@ -95,6 +97,9 @@ def _spellings(valid: Spelled) -> set[str]:
     for node in valid.objects:
         if node.nulls:
             found.add("null")
+        for name in node.defaults:
+            given = node.value[node.keys[name]]
+            found.add("empty array for an absent field" if given == [] else "default for an absent field")
         if any(key == name != node.desc.fields_by_name[name].json_name for name, key in node.keys.items()):
             found.add("proto name")
     if "/google.protobuf.Empty', 'value': {}" in repr(valid.payload):
@@ -132,8 +137,28 @@ SPELLINGS: list[tuple[str, set[str], Callable[[], Registry]]] = [
     ),
     (
         FORMS,
-        {"int64 as a number", "int64 as a string", "int32 as a string", "enum by number", "standard base64"},
+        {
+            "int64 as a number",
+            "int64 as a string",
+            "int32 as a string",
+            "enum by number",
+            "standard base64",
+            "float with an exponent",
+            "default for an absent field",
+            "empty array for an absent field",
+        },
         lambda: forms_registry()[0],
+    ),
+    (
+        # Its only float field is bounded by stt.v3.quantile_range: rules compare strings by value (issue 12).
+        "speechkit.stt.v3.SpeechAnalysisOptions",
+        {
+            "float as a string",
+            "float with an exponent",
+            "default for an absent field",
+            "empty array for an absent field",
+        },
+        lambda: reg,
     ),
 ]
 
@@ -175,7 +200,8 @@ def test_well_known_roots_have_their_own_json_form(duration: Any, packed: Any) -
 
 
 def test_nan_is_only_drawn_where_no_bound_forbids_it() -> None:
-    """``SpeechAnalysisOptions.descriptive_statistics_quantiles`` is bounded by a rule: numbers only."""
+    """``SpeechAnalysisOptions.descriptive_statistics_quantiles`` is bounded by a rule to (0, 1): no NaN, no
+    infinity (its values are drawn as numbers and decimal strings, see ``test_every_spelling_is_drawn``)."""
 
     def special(valid: Spelled) -> bool:
         quantiles = valid.message.descriptive_statistics_quantiles  # type: ignore[attr-defined]

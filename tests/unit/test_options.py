@@ -551,6 +551,8 @@ EXPECTED_RULES: dict[str, FieldRules] = {
     "required_repeated": FieldRules(required=True),
     "required_false": EMPTY,
     "unique": FieldRules(unique=True),
+    "unique_enum": FieldRules(unique=True),
+    "unique_int64": FieldRules(unique=True),
     "map_key_string": FieldRules(
         map_key=MapKeyRules(value=one(1, 9999), pattern="[1-9][0-9]*", length=one(1, 4)),
     ),

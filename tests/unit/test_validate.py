@@ -244,7 +244,7 @@ RULES: list[tuple[str, str, Any, Any, str, str]] = [
         SPEC,
         {"sampleRateHertz": 8000},
         {"sampleRateHertz": 8000, "sample_rate_hertz": 8000},
-        "",
+        "/sample_rate_hertz",
         "error",
     ),
     ("oneof.at_most_one", "speechkit.stt.v3.StreamingRequest", {"eou": {}}, {"eou": {}, "chunk": {}}, "", "error"),
@@ -419,6 +419,154 @@ RULES: list[tuple[str, str, Any, Any, str, str]] = [
     ("json.type", V3, {"uri": URI}, {"uri": {1, 2}}, "/uri", "error"),
     ("json.surrogate", V3, {"uri": URI}, {"uri": "a\ud800"}, "/uri", "error"),
     (
+        "json.number_too_long",
+        "speechkit.stt.v3.RawAudio",
+        '{"sampleRateHertz": 8000}',
+        '{"sampleRateHertz": ' + "9" * 4301 + "}",
+        "",
+        "error",
+    ),
+    (
+        "proto.too_deep",
+        "speechkit.stt.v3.JsonSchema",
+        {"schema": {"a": [[[[1]]]]}},
+        {
+            "schema": {
+                "a": [
+                    [
+                        [
+                            [
+                                [
+                                    [
+                                        [
+                                            [
+                                                [
+                                                    [
+                                                        [
+                                                            [
+                                                                [
+                                                                    [
+                                                                        [
+                                                                            [
+                                                                                [
+                                                                                    [
+                                                                                        [
+                                                                                            [
+                                                                                                [
+                                                                                                    [
+                                                                                                        [
+                                                                                                            [
+                                                                                                                [
+                                                                                                                    [
+                                                                                                                        [
+                                                                                                                            [
+                                                                                                                                [
+                                                                                                                                    [
+                                                                                                                                        [
+                                                                                                                                            [
+                                                                                                                                                [
+                                                                                                                                                    [
+                                                                                                                                                        [
+                                                                                                                                                            [
+                                                                                                                                                                [
+                                                                                                                                                                    [
+                                                                                                                                                                        [
+                                                                                                                                                                            [
+                                                                                                                                                                                [
+                                                                                                                                                                                    [
+                                                                                                                                                                                        [
+                                                                                                                                                                                            [
+                                                                                                                                                                                                [
+                                                                                                                                                                                                    [
+                                                                                                                                                                                                        [
+                                                                                                                                                                                                            [
+                                                                                                                                                                                                                [
+                                                                                                                                                                                                                    [
+                                                                                                                                                                                                                        [
+                                                                                                                                                                                                                            1
+                                                                                                                                                                                                                        ]
+                                                                                                                                                                                                                    ]
+                                                                                                                                                                                                                ]
+                                                                                                                                                                                                            ]
+                                                                                                                                                                                                        ]
+                                                                                                                                                                                                    ]
+                                                                                                                                                                                                ]
+                                                                                                                                                                                            ]
+                                                                                                                                                                                        ]
+                                                                                                                                                                                    ]
+                                                                                                                                                                                ]
+                                                                                                                                                                            ]
+                                                                                                                                                                        ]
+                                                                                                                                                                    ]
+                                                                                                                                                                ]
+                                                                                                                                                            ]
+                                                                                                                                                        ]
+                                                                                                                                                    ]
+                                                                                                                                                ]
+                                                                                                                                            ]
+                                                                                                                                        ]
+                                                                                                                                    ]
+                                                                                                                                ]
+                                                                                                                            ]
+                                                                                                                        ]
+                                                                                                                    ]
+                                                                                                                ]
+                                                                                                            ]
+                                                                                                        ]
+                                                                                                    ]
+                                                                                                ]
+                                                                                            ]
+                                                                                        ]
+                                                                                    ]
+                                                                                ]
+                                                                            ]
+                                                                        ]
+                                                                    ]
+                                                                ]
+                                                            ]
+                                                        ]
+                                                    ]
+                                                ]
+                                            ]
+                                        ]
+                                    ]
+                                ]
+                            ]
+                        ]
+                    ]
+                ]
+            }
+        },
+        "/schema/a" + "/0" * 49,
+        "error",
+    ),
+    (
+        "limit.violations",
+        V3,
+        {"uri": URI, "speechAnalysis": {"descriptiveStatisticsQuantiles": [0.5] * 1001}},
+        {"uri": URI, "speechAnalysis": {"descriptiveStatisticsQuantiles": ["x"] * 1001}},
+        "",
+        "error",
+    ),
+    (
+        "content.truncated",
+        V3,
+        {
+            "content": b64(
+                b"RIFF\xff\xff\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0\x80>\0\0\0}\0\0\x02\0\x10\0data\x04\0\0\0\0\0\0\0"
+            ),
+            "recognitionModel": {"audioFormat": {"containerAudio": {"containerAudioType": "WAV"}}},
+        },
+        {
+            "content": b64(
+                b"RIFF\xff\xff\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0\x80>\0\0\0}\0\0\x02\0\x10\0data\x00\x10\0\0\0\0\0\0"
+            ),
+            "recognitionModel": {"audioFormat": {"containerAudio": {"containerAudioType": "WAV"}}},
+        },
+        "/content",
+        "warning",
+    ),
+    (
         "content.format_mismatch",
         OCR,
         {"content": b64(png(2, 2)), "mimeType": "image/png"},
@@ -532,7 +680,7 @@ def test_every_rule_id_of_the_contract_has_a_case() -> None:
 # The option forms the contract does not use, on the test proto that uses them all.
 OPTION_FORMS = {
     "option.size": ("sizeLe", ["a"] * 100, ["a"] * 101),
-    "option.value": ("valueGt", 1, 0),
+    "option.value": ("valueGt", 1, -1),  # 0 is the default: proto3 does not send it, so it is not checked
     "option.pattern": ("pattern", "ab1", "Ab1"),
     "option.bytes": ("bytesOnString", "é" * 524288, "é" * 524289),  # 1 MiB of UTF-8 exactly, then one byte over
     "option.unique": ("unique", ["a"], ["a", "a"]),

@@ -492,7 +492,7 @@ class _Breaker:
             obj[other] = copy.deepcopy(obj[key])
             return payload
 
-        add(_Candidate("json.duplicate_field", node.path, edit))
+        add(_Candidate("json.duplicate_field", (*node.path, other), edit))  # reported at the second spelling
 
     # ---------------------------------------------------------------------------------------- values
 
@@ -712,9 +712,9 @@ class _Breaker:
             return
         if field.message_type is None:
             default = field.default_value
-            # Options check a default value like any other; rules skip it where proto3 would not send it.
-            others = place.value_rules(field) if field.has_presence else []
-            if not _problems(self.reg, field, default, opts, others):
+            # Where proto3 would not send a default value, options and rules skip it; in a oneof it is a value.
+            others = place.value_rules(field)
+            if not field.has_presence or not _problems(self.reg, field, default, opts, others):
                 spellings = _default_spellings(field)
                 add(_Candidate(rule, (*node.path, key), _setter(node.path, key, _one_of(spellings, "default"))))
 

@@ -37,7 +37,7 @@ from hypothesis import reject
 from hypothesis.strategies import SearchStrategy
 
 from yc_contracts._descriptors import FLT_MAX, INT_RANGES, enum_of, is_map, message_of
-from yc_contracts._errors import ContractError, UnknownNameError, _close_matches
+from yc_contracts._errors import ContractError, UnknownNameError, close_matches
 from yc_contracts._options import FieldRules, Interval, field_rules, oneof_exactly_one
 from yc_contracts._registry import MessageRef, Registry, default_registry
 from yc_contracts._rules import Rule, When, load_rules
@@ -161,7 +161,7 @@ def _check_overrides(reg: Registry, desc: descriptor.Descriptor, overrides: Mapp
     for name, value in overrides.items():
         field = desc.fields_by_name.get(name)
         if field is None:
-            suggestions = _close_matches(name, desc.fields_by_name)
+            suggestions = close_matches(name, desc.fields_by_name)
             hint = f"; did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
             raise TypeError(f"{desc.full_name} has no field {name!r}{hint}")
         if value is None:

@@ -7,12 +7,15 @@ together with its descriptor and respelled, each choice drawn by Hypothesis:
 - field names: the JSON name or the proto name (``names="mixed"``: chosen per field);
 - 64-bit integers as decimal strings or JSON integers, 32-bit integers as JSON integers or decimal strings;
 - enums by name or by number;
-- floats as JSON numbers (integral ones as JSON integers too) or, where no option or rule bounds the field (the
-  schemas accept bounded floats as numbers only), as decimal strings the schemas accept; ``"NaN"``,
-  ``"Infinity"`` and ``"-Infinity"`` in those same unbounded fields, where the message is given that value;
+- floats as JSON numbers (integral ones as JSON integers too) or as decimal strings the schemas accept, plain or
+  with an exponent (``"0.5"``, ``"5E-1"``), bounded fields included (rules and options compare values);
+  ``"NaN"``, ``"Infinity"`` and ``"-Infinity"`` where no option or rule bounds the field and the message is
+  given that value;
 - bytes in the standard or the URL-safe base64 alphabet, with or without padding;
 - timestamps with 0-9 fraction digits and ``Z`` or a numeric offset, durations with 0-9 fraction digits;
-- absent fields left out or given as ``null``;
+- absent fields left out or given as ``null``, ``[]`` or ``{}`` (repeated fields, maps), or a spelling of their
+  default value where proto3 cannot tell it from absent (``0``, ``"0"``, ``"0e0"``, ``""``, ``false``, the
+  enum's zero value by name or number);
 - an ``Empty`` inside an ``Any`` as ``{"@type": …}`` or ``{"@type": …, "value": {}}`` (the contract's registry).
 
 Every payload means the message it came from: ``to_proto`` gives that message back.
@@ -30,6 +33,7 @@ import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Final, Literal, TypeAlias, cast
 
 import hypothesis.strategies as st
@@ -92,10 +96,13 @@ class ObjectNode:
     """For the content of an ``Any``: its ``@type``."""
     value: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
     """The JSON object itself (part of the payload: copy it before changing anything)."""
+    defaults: frozenset[str] = frozenset()
+    """Absent fields given a spelling of their default instead (``0``, ``"0"``, ``""``, ``false``, the enum's
+    zero value, ``[]``, ``{}``): given, but not set, since proto3 does not send a default."""
 
     def present(self, field: descriptor.FieldDescriptor) -> bool:
-        """Whether the field is given with a value (not absent, not ``null``)."""
-        return field.name in self.keys and field.name not in self.nulls
+        """Whether the field is given with a value (not absent, not ``null``, not a spelling of its default)."""
+        return field.name in self.keys and field.name not in self.nulls and field.name not in self.defaults
 
     def key(self, field: descriptor.FieldDescriptor) -> str:
         """The key the field is given under, or its JSON name where it is absent."""
@@ -123,12 +130,13 @@ def payloads(message: MessageRef, /, *, names: Names = "json", registry: Registr
     Each payload is a message drawn from :func:`~yc_contracts.testing.messages`, printed as REST JSON and
     respelled: field names (``names``: ``"json"`` for lowerCamelCase JSON names, ``"proto"`` for the proto
     names, ``"mixed"`` to choose per field), 64-bit integers as strings or numbers, 32-bit integers as numbers
-    or strings, enums by name or number, floats as numbers or (unbounded fields) strings, ``"NaN"`` and
-    ``"Infinity"`` where the field allows them, bytes in either base64 alphabet with or without padding,
-    timestamps with numeric offsets, durations and timestamps with more fraction digits, and absent fields
-    given as ``null``. Every payload of the contract passes :func:`yc_contracts.check` (no errors, no
-    warnings) and the published JSON Schema, and :func:`yc_contracts.to_proto` turns it back into the message
-    it came from; for another registry, ``json_format.ParseDict`` over its pool does.
+    or strings, enums by name or number, floats as numbers or decimal strings (with or without an exponent),
+    ``"NaN"`` and ``"Infinity"`` where the field allows them, bytes in either base64 alphabet with or without
+    padding, timestamps with numeric offsets, durations and timestamps with more fraction digits, and absent
+    fields given as ``null``, ``[]``/``{}`` or a spelling of their default value. Every payload of the
+    contract passes :func:`yc_contracts.check` (no errors, no warnings) and the published JSON Schema, and
+    :func:`yc_contracts.to_proto` turns it back into the message it came from; for another registry,
+    ``json_format.ParseDict`` over its pool does.
 
     Payloads are dicts of JSON values (a well-known type's own JSON form for such a root type); serialize
     them with any JSON encoder.
@@ -202,7 +210,7 @@ class _Speller:
         if name == _wkt.ANY:
             payload = self._any(run, msg, printed, ())
         elif _wkt.is_well_known(name):
-            payload = self._well_known(run, msg, printed, bounded=False)
+            payload = self._well_known(run, msg, printed)
         else:
             payload = self._message(run, msg, printed, path=(), inherited=())
         return Spelled(msg, payload, tuple(run.objects), tuple(run.anys))
@@ -284,6 +292,7 @@ class _Speller:
         out: dict[str, Any] = {} if any_url is None else {"@type": any_url}
         keys: dict[str, str] = {}
         nulls: set[str] = set()
+        defaults: set[str] = set()
         down = self.compiler.passed_down(desc, inherited)
         for fd in desc.fields:
             if fd.json_name in printed:
@@ -292,12 +301,18 @@ class _Speller:
                 out[key] = self._field(
                     run, fd, msg, printed[fd.json_name], path=(*path, key), inherited=down.get(fd.name, ())
                 )
-            elif _nullable(fd) and run.draw(st.booleans(), label=f"null for {fd.name}"):
+            elif _nullable(fd):
+                # Absent: left out, null, or (where proto3 cannot tell) a spelling of the default value.
+                unset = run.draw(st.sampled_from(_unset_spellings(fd)), label=f"unset {fd.name}")
+                if unset is _LEFT_OUT:
+                    continue
                 key = self._key(run, fd)
                 keys[fd.name] = key
-                nulls.add(fd.name)
-                out[key] = None
-        run.objects.append(ObjectNode(path, desc, msg, keys, frozenset(nulls), inherited, any_url, out))
+                (nulls if unset is None else defaults).add(fd.name)
+                out[key] = unset
+        run.objects.append(
+            ObjectNode(path, desc, msg, keys, frozenset(nulls), inherited, any_url, out, frozenset(defaults))
+        )
         return out
 
     def _field(
@@ -310,18 +325,17 @@ class _Speller:
         path: Path,
         inherited: Inherited,
     ) -> Any:
-        bounded = self.bounded(fd)
         value = getattr(msg, fd.name)
         if is_map(fd):
             entry = message_of(fd)
             key_field, value_field = entry.fields_by_name["key"], entry.fields_by_name["value"]
             return {
-                k: self._value(run, value_field, value[_map_key(key_field, k)], v, path=(*path, k), bounded=bounded)
+                k: self._value(run, value_field, value[_map_key(key_field, k)], v, path=(*path, k))
                 for k, v in printed.items()
             }
         if fd.is_repeated:
-            return [self._value(run, fd, value[i], v, path=(*path, i), bounded=bounded) for i, v in enumerate(printed)]
-        return self._value(run, fd, value, printed, path=path, inherited=inherited, bounded=bounded)
+            return [self._value(run, fd, value[i], v, path=(*path, i)) for i, v in enumerate(printed)]
+        return self._value(run, fd, value, printed, path=path, inherited=inherited)
 
     def _value(
         self,
@@ -331,16 +345,15 @@ class _Speller:
         printed: Any,
         *,
         path: Path,
-        bounded: bool,
         inherited: Inherited = (),
     ) -> Any:
         target = fd.message_type
         if target is None:
-            return self._scalar(run, fd, printed, bounded)
+            return self._scalar(run, fd, printed)
         if target.full_name == _wkt.ANY:
             return self._any(run, value, printed, path)
         if _wkt.is_well_known(target.full_name):
-            return self._well_known(run, value, printed, bounded=bounded)
+            return self._well_known(run, value, printed)
         return self._message(run, value, printed, path=path, inherited=inherited)
 
     def _any(self, run: _Run, packed: Message, printed: Mapping[str, Any], path: Path) -> Any:
@@ -352,7 +365,7 @@ class _Speller:
         if name == _wkt.ANY:
             return {"@type": url, "value": self._any(run, inner, printed["value"], (*path, "value"))}
         if name in _wkt.VALUE_IN_ANY:
-            return {"@type": url, "value": self._well_known(run, inner, printed["value"], bounded=False)}
+            return {"@type": url, "value": self._well_known(run, inner, printed["value"])}
         if name == "google.protobuf.Empty":
             if self.ours and run.draw(st.booleans(), label="Empty as value"):
                 return {"@type": url, "value": {}}
@@ -362,18 +375,18 @@ class _Speller:
 
     # ---------------------------------------------------------------------------------------- values
 
-    def _well_known(self, run: _Run, value: Message, printed: Any, *, bounded: bool) -> Any:
+    def _well_known(self, run: _Run, value: Message, printed: Any) -> Any:
         desc = descriptor_of(value)
         name = desc.full_name
         if name in _wkt.WRAPPERS:
-            return self._scalar(run, desc.fields_by_name["value"], printed, bounded)
+            return self._scalar(run, desc.fields_by_name["value"], printed)
         if name == "google.protobuf.Timestamp":
             return _timestamp(run, printed)
         if name == "google.protobuf.Duration":
             return _duration(run, printed)
         return printed  # Struct, Value, ListValue, Empty, FieldMask: one spelling each
 
-    def _scalar(self, run: _Run, field: descriptor.FieldDescriptor, printed: Any, bounded: bool) -> Any:
+    def _scalar(self, run: _Run, field: descriptor.FieldDescriptor, printed: Any) -> Any:
         ftype = field.type
         label = f"spelling of {field.name}"
         if ftype in _INT64 and isinstance(printed, str):
@@ -381,7 +394,9 @@ class _Speller:
         if ftype in _INT32 and isinstance(printed, int):
             return run.draw(st.sampled_from([printed, str(printed)]), label=label)
         if ftype in _FLOATS and isinstance(printed, (int, float)) and not isinstance(printed, bool):
-            return run.draw(st.sampled_from(_float_spellings(float(printed), ftype, bounded)), label=label)
+            numbers, texts = _float_spellings(float(printed), ftype)
+            kinds = [st.sampled_from(numbers), *([st.sampled_from(texts)] if texts else [])]
+            return run.draw(st.one_of(kinds), label=label)
         if ftype == _FD.TYPE_ENUM and isinstance(printed, str):
             known = enum_of(field).values_by_name.get(printed)
             if known is not None:
@@ -410,6 +425,32 @@ def descriptor_of(msg: Message) -> descriptor.Descriptor:
     return cast(descriptor.Descriptor, msg.DESCRIPTOR)
 
 
+_LEFT_OUT: Final = object()
+
+
+def _unset_spellings(field: descriptor.FieldDescriptor) -> tuple[Any, ...]:
+    """Ways to give an absent field: leave it out (most often), ``null``, and what proto3 does not send either
+    (``[]``/``{}``, and a default value for a field without presence; not ``-0.0``, which proto3 does send)."""
+    forms: tuple[Any, ...] = (_LEFT_OUT, _LEFT_OUT, _LEFT_OUT, None)
+    if is_map(field):
+        return (*forms, {})
+    if field.is_repeated:
+        return (*forms, [])
+    if field.has_presence or field.message_type is not None:
+        return forms
+    ftype = field.type
+    if ftype == _FD.TYPE_ENUM:
+        first = enum_of(field).values[0]
+        return (*forms, first.name, first.number)
+    if ftype == _FD.TYPE_BOOL:
+        return (*forms, False)
+    if ftype in (_FD.TYPE_STRING, _FD.TYPE_BYTES):
+        return (*forms, "")
+    if ftype in _FLOATS:
+        return (*forms, 0, 0.0, "0", "0.0", "0e0")
+    return (*forms, 0, "0")
+
+
 def _nullable(field: descriptor.FieldDescriptor) -> bool:
     """Whether ``null`` means "absent" for the field (for a ``Value`` it is a value of its own)."""
     if field.message_type is not None:
@@ -425,19 +466,20 @@ def _map_key(key_field: descriptor.FieldDescriptor, text: str) -> Any:
     return text
 
 
-def _float_spellings(value: float, ftype: int, bounded: bool) -> list[Any]:
-    """JSON spellings of a finite float: the number, an integer where it is integral, and decimal strings the
-    schemas accept (unbounded fields only)."""
+def _float_spellings(value: float, ftype: int) -> tuple[list[Any], list[str]]:
+    """JSON spellings of a finite float, as (numbers, strings): the number, an integer where it is integral; the strings
+    the schemas accept, plain and with an exponent (``"0.5"``, ``"5E-1"``, ``"1.2325e+2"``). Every string has the
+    digits of ``repr(value)``, so a bound compares it as it compares the number."""
     out: list[Any] = [value]
     if value.is_integer() and abs(value) < 2**53 and math.copysign(1.0, value) > 0:
         out.append(int(value))
-    if not bounded:
-        pattern = _FLOAT_TEXT[ftype]
-        texts = [repr(value)]
-        if value.is_integer() and abs(value) < 1e16:
-            texts.append(str(int(value)) if math.copysign(1.0, value) > 0 or value != 0 else "-0")
-        out += [t for t in dict.fromkeys(texts) if pattern.fullmatch(t) and _same_float(float(t), value)]
-    return out
+    pattern = _FLOAT_TEXT[ftype]
+    texts = [repr(value)]
+    if value.is_integer() and abs(value) < 1e16:
+        texts.append(str(int(value)) if math.copysign(1.0, value) > 0 or value != 0 else "-0")
+    exponent = format(Decimal(repr(value)), "e")
+    texts.append(exponent.upper() if "e-" in exponent else exponent)  # both letter cases, over the values
+    return out, [t for t in dict.fromkeys(texts) if pattern.fullmatch(t) and _same_float(float(t), value)]
 
 
 def _same_float(a: float, b: float) -> bool:
