@@ -37,7 +37,7 @@ from yc_contracts import (
     StreamError,
     ValidationError,
 )
-from yc_contracts._payload_files import FileJob, Syntax, check_file
+from yc_contracts.cli.files import FileJob, Syntax, check_file
 
 HEADER: Final = 2
 SYNTAXES: Final[tuple[Syntax, ...]] = ("json", "yaml", "ndjson")
@@ -286,7 +286,7 @@ def target_file_reader(data: bytes) -> None:
 
 def target_cli(data: bytes) -> None:
     """``yc-contracts validate --type KEY FILE``: exit 0, 1 or 2, never a traceback, whatever the file holds."""
-    from yc_contracts._cli import run  # the CLI imports its commands lazily too
+    from yc_contracts.cli.main import run  # the CLI imports its commands lazily too
 
     item = split(data, file_keys())
     syntax = SYNTAXES[item.flags % len(SYNTAXES)]

@@ -8,8 +8,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from yc_contracts import _schema_store as store
-from yc_contracts._schemas import schema_id
+from yc_contracts.schema import store
+from yc_contracts.schema.generator import schema_id
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ than the oldest protobuf runtime we support):
 - ``*_pb2.py`` message modules, rewritten in two ways:
   * imports of our own files point inside the package (``yc_contracts._gen.yandex...``), so nothing named
     ``yandex`` is ever put on ``sys.path`` next to the official SDK's package of that name;
-  * the descriptors go into the package's private descriptor pool (``yc_contracts._pool``) instead of
+  * the descriptors go into the package's private descriptor pool (``yc_contracts.contract.pool``) instead of
     protobuf's default pool, which the official SDK fills with files of the same names, and the classes are
     built without registering in the default symbol database (which, on the pure-Python backend, would
     re-register our files in the default pool).
@@ -134,7 +134,7 @@ def _postprocess(out: Path) -> None:
             text = text.replace(_DEFAULT_POOL, _PRIVATE_POOL).replace(_DEFAULT_BUILD, _PRIVATE_BUILD)
             text = text.replace(
                 "# @@protoc_insertion_point(imports)",
-                "# @@protoc_insertion_point(imports)\nfrom yc_contracts import _pool as _yc_pool",
+                "# @@protoc_insertion_point(imports)\nfrom yc_contracts.contract import pool as _yc_pool",
                 1,
             )
             modules.append((rel.as_posix()[: -len("_pb2.py")] + ".proto", module))
@@ -166,14 +166,14 @@ def generate_schemas(out: Path) -> None:
     """JSON Schemas (one per message, ``Any``, one per long-running method's Operation, a bundle) and OpenAPI.
 
     Each per-key document is self-contained (what it refers to is embedded under ``$defs``; see
-    ``yc_contracts._schema_bundle``). Imported from the package itself, which must already hold fresh generated code.
+    ``yc_contracts.schema.bundle``). Imported from the package itself, which must already hold fresh generated code.
     """
     sys.path.insert(0, str(ROOT / "src"))
-    from yc_contracts._registry import default_registry  # needs the freshly generated _gen
-    from yc_contracts._rules import load_rules
-    from yc_contracts._schema_bundle import published_files
-    from yc_contracts._schemas import SchemaGenerator
     from yc_contracts._version import __version__
+    from yc_contracts.contract.registry import default_registry  # needs the freshly generated _gen
+    from yc_contracts.rules.ruleset import load_rules
+    from yc_contracts.schema.bundle import published_files
+    from yc_contracts.schema.generator import SchemaGenerator
 
     registry = default_registry()
     files = published_files(registry, SchemaGenerator(registry, load_rules(registry)), __version__)
@@ -286,8 +286,8 @@ TYPE_RULES = [
 def generate_rules_doc(out: Path) -> None:
     """docs/rules.md: every rule id, from the option vocabulary and the rules data files."""
     sys.path.insert(0, str(ROOT / "src"))
-    from yc_contracts._registry import default_registry
-    from yc_contracts._rules import default_limits, load_rules
+    from yc_contracts.contract.registry import default_registry
+    from yc_contracts.rules.ruleset import default_limits, load_rules
 
     rules = load_rules(default_registry())
     lines = [

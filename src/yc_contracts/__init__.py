@@ -17,12 +17,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from yc_contracts._errors import ContractError, MissingDependencyError, UnknownNameError, YcContractsError
 from yc_contracts._version import __version__
+from yc_contracts.contract.errors import ContractError, MissingDependencyError, UnknownNameError, YcContractsError
 
 if TYPE_CHECKING:
-    from yc_contracts._convert import ConversionError, StreamError, from_stream, to_json, to_ndjson, to_proto, to_rest
-    from yc_contracts._registry import (
+    from yc_contracts.contract.registry import (
         HttpRule,
         MessageRef,
         Method,
@@ -31,8 +30,17 @@ if TYPE_CHECKING:
         Route,
         Service,
     )
-    from yc_contracts._schema_store import openapi, schema_for, schema_registry
-    from yc_contracts._transcode import (
+    from yc_contracts.conversion.protojson import (
+        ConversionError,
+        StreamError,
+        from_stream,
+        to_json,
+        to_ndjson,
+        to_proto,
+        to_rest,
+    )
+    from yc_contracts.schema.store import openapi, schema_for, schema_registry
+    from yc_contracts.transcoding.transcoder import (
         BadRequestError,
         GrpcCall,
         HttpResponse,
@@ -43,8 +51,8 @@ if TYPE_CHECKING:
         transcode,
         transcode_response,
     )
-    from yc_contracts._validator import check, iter_violations, validate
-    from yc_contracts._violations import ValidationError, Violation
+    from yc_contracts.validation.validator import check, iter_violations, validate
+    from yc_contracts.validation.violations import ValidationError, Violation
 
     registry: Registry
 
@@ -89,43 +97,43 @@ __all__ = [
 ]
 
 _LAZY = {
-    "to_rest": "yc_contracts._convert",
-    "to_proto": "yc_contracts._convert",
-    "to_ndjson": "yc_contracts._convert",
-    "to_json": "yc_contracts._convert",
-    "from_stream": "yc_contracts._convert",
-    "StreamError": "yc_contracts._convert",
-    "ConversionError": "yc_contracts._convert",
-    "HttpRule": "yc_contracts._registry",
-    "MessageRef": "yc_contracts._registry",
-    "Method": "yc_contracts._registry",
-    "OperationTypes": "yc_contracts._registry",
-    "Registry": "yc_contracts._registry",
-    "Route": "yc_contracts._registry",
-    "Service": "yc_contracts._registry",
-    "openapi": "yc_contracts._schema_store",
-    "schema_for": "yc_contracts._schema_store",
-    "schema_registry": "yc_contracts._schema_store",
-    "BadRequestError": "yc_contracts._transcode",
-    "GrpcCall": "yc_contracts._transcode",
-    "HttpResponse": "yc_contracts._transcode",
-    "MethodNotAllowedError": "yc_contracts._transcode",
-    "RouteNotFoundError": "yc_contracts._transcode",
-    "TranscodeError": "yc_contracts._transcode",
-    "http_status": "yc_contracts._transcode",
-    "transcode": "yc_contracts._transcode",
-    "transcode_response": "yc_contracts._transcode",
-    "check": "yc_contracts._validator",
-    "iter_violations": "yc_contracts._validator",
-    "validate": "yc_contracts._validator",
-    "ValidationError": "yc_contracts._violations",
-    "Violation": "yc_contracts._violations",
+    "to_rest": "yc_contracts.conversion.protojson",
+    "to_proto": "yc_contracts.conversion.protojson",
+    "to_ndjson": "yc_contracts.conversion.protojson",
+    "to_json": "yc_contracts.conversion.protojson",
+    "from_stream": "yc_contracts.conversion.protojson",
+    "StreamError": "yc_contracts.conversion.protojson",
+    "ConversionError": "yc_contracts.conversion.protojson",
+    "HttpRule": "yc_contracts.contract.registry",
+    "MessageRef": "yc_contracts.contract.registry",
+    "Method": "yc_contracts.contract.registry",
+    "OperationTypes": "yc_contracts.contract.registry",
+    "Registry": "yc_contracts.contract.registry",
+    "Route": "yc_contracts.contract.registry",
+    "Service": "yc_contracts.contract.registry",
+    "openapi": "yc_contracts.schema.store",
+    "schema_for": "yc_contracts.schema.store",
+    "schema_registry": "yc_contracts.schema.store",
+    "BadRequestError": "yc_contracts.transcoding.transcoder",
+    "GrpcCall": "yc_contracts.transcoding.transcoder",
+    "HttpResponse": "yc_contracts.transcoding.transcoder",
+    "MethodNotAllowedError": "yc_contracts.transcoding.transcoder",
+    "RouteNotFoundError": "yc_contracts.transcoding.transcoder",
+    "TranscodeError": "yc_contracts.transcoding.transcoder",
+    "http_status": "yc_contracts.transcoding.transcoder",
+    "transcode": "yc_contracts.transcoding.transcoder",
+    "transcode_response": "yc_contracts.transcoding.transcoder",
+    "check": "yc_contracts.validation.validator",
+    "iter_violations": "yc_contracts.validation.validator",
+    "validate": "yc_contracts.validation.validator",
+    "ValidationError": "yc_contracts.validation.violations",
+    "Violation": "yc_contracts.validation.violations",
 }
 
 
 def __getattr__(name: str) -> Any:
     if name == "registry":
-        from yc_contracts._registry import default_registry
+        from yc_contracts.contract.registry import default_registry
 
         value: Any = default_registry()
     elif name in _LAZY:

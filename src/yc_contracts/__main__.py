@@ -3,7 +3,7 @@
 import os
 import sys
 
-from yc_contracts._cli import run
+from yc_contracts.cli.main import run
 
 
 def main() -> None:

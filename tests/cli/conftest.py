@@ -11,7 +11,7 @@ from typing import Protocol
 
 import pytest
 
-from yc_contracts._cli import run
+from yc_contracts.cli.main import run
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"

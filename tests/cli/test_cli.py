@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import yc_contracts
-from yc_contracts._cli import run
+from yc_contracts.cli.main import run
 
 
 def call(*argv: str) -> tuple[int, str, str]:

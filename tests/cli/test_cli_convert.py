@@ -10,7 +10,7 @@ import pytest
 from conftest import EXAMPLES, Cli
 
 import yc_contracts
-from yc_contracts._cli import run
+from yc_contracts.cli.main import run
 
 V2 = "yandex.cloud.ai.stt.v2.LongRunningRecognitionRequest"
 V2_REQUEST = EXAMPLES / "payloads" / "stt_v2" / "long_running_recognize.good.json"

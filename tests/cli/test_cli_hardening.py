@@ -17,9 +17,9 @@ import pytest
 from conftest import ROOT, Cli, write
 
 import yc_contracts
-from yc_contracts import _cli_validate
-from yc_contracts._cli import run
-from yc_contracts._cli_input import DEFAULT_MAX_INPUT_BYTES, parse_size
+from yc_contracts.cli import validate as _cli_validate
+from yc_contracts.cli.main import run
+from yc_contracts.cli.reading import DEFAULT_MAX_INPUT_BYTES, parse_size
 
 STT_V3 = "speechkit.stt.v3.RecognizeFileRequest"
 OCR = "yandex.cloud.ai.ocr.v1.RecognizeTextRequest"
@@ -68,7 +68,7 @@ def test_traceback_on_request(cli: Cli, in_tmp: Path, monkeypatch: pytest.Monkey
 def test_the_console_script_reports_a_bug_as_status_3(tmp_path: Path) -> None:
     code = (
         "import sys\n"
-        "from yc_contracts import _cli_validate\n"
+        "from yc_contracts.cli import validate as _cli_validate\n"
         "def boom(*a): raise ZeroDivisionError\n"
         "_cli_validate.command = boom\n"
         "from yc_contracts.__main__ import main\n"
@@ -624,8 +624,8 @@ def test_schemas_check_does_not_wait_on_a_fifo(console_script: str, tmp_path: Pa
 
 
 def test_docs_cli_names_every_option_and_input_rule() -> None:
-    from yc_contracts._cli import _parser
-    from yc_contracts._payload_files import INPUT_RULES
+    from yc_contracts.cli.files import INPUT_RULES
+    from yc_contracts.cli.main import _parser
 
     text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     parser = _parser(io.StringIO(), io.StringIO())

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, Cli
 
-from yc_contracts import _cli_schemas
+from yc_contracts.cli import schemas as _cli_schemas
 
 
 def test_export_writes_every_published_file(cli: Cli, tmp_path: Path) -> None:

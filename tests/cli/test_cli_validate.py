@@ -12,7 +12,7 @@ import pytest
 from conftest import EXAMPLES, Cli, write
 
 import yc_contracts
-from yc_contracts import _cli_validate
+from yc_contracts.cli import validate as _cli_validate
 
 STT_V3 = "speechkit.stt.v3.RecognizeFileRequest"
 GOOD = """{
@@ -553,7 +553,7 @@ def test_a_process_pool_gives_the_same_report(cli: Cli, in_tmp: Path, monkeypatc
 def test_validate_draws_the_bar_on_a_terminal_stderr(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
-    from yc_contracts._cli import run
+    from yc_contracts.cli.main import run
 
     monkeypatch.setattr(_cli_validate, "PROGRESS_DELAY", 0.0)
     for i in range(3):

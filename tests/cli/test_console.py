@@ -91,22 +91,25 @@ def test_version_imports_no_protobuf() -> None:
     """``--version`` (what pre-commit's first contact costs) loads neither protobuf nor the validators."""
     code = (
         "import io, sys\n"
-        "from yc_contracts._cli import run\n"
+        "from yc_contracts.cli.main import run\n"
         "assert run(['--version'], io.StringIO(), io.StringIO()) == 0\n"
         "print(sorted(m for m in sys.modules if m.startswith(('google', 'jsonschema_rs', 'yaml', 'yc_contracts.'))))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout == "['yc_contracts._cli', 'yc_contracts._errors', 'yc_contracts._version']\n"
+    assert result.stdout == (
+        "['yc_contracts._version', 'yc_contracts.cli', 'yc_contracts.cli.main', 'yc_contracts.cli.streams', "
+        "'yc_contracts.contract', 'yc_contracts.contract.errors']\n"
+    )
 
 
 def test_validate_one_file_imports_only_what_it_needs() -> None:
     code = (
         "import io, sys\n"
-        "from yc_contracts._cli import run\n"
+        "from yc_contracts.cli.main import run\n"
         f"assert run(['validate', '--type', '{V2}', '-'], io.StringIO(), io.StringIO(),"
         " stdin=io.BytesIO(b'{}')) == 1\n"
         "print(sorted(m for m in sys.modules if m.startswith(('yaml', 'grpc', 'multiprocessing', 'concurrent',"
-        " 'xml', 'referencing', 'jsonschema.', 'yc_contracts._breaking', 'yc_contracts._protoc'))))\n"
+        " 'xml', 'referencing', 'jsonschema.', 'yc_contracts.contract.breaking', 'yc_contracts.contract.protoc'))))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout == "[]\n"

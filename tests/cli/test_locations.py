@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from yc_contracts._locations import JsonLocations, Position, escape, split_pointer
-from yc_contracts._project_config import ConfigError, glob_pattern
-from yc_contracts._yaml_documents import Document, read
+from yc_contracts.cli.config import ConfigError, glob_pattern
+from yc_contracts.cli.locations import JsonLocations, Position, escape, split_pointer
+from yc_contracts.cli.yaml_documents import Document, read
 
 TEXT = """{
   "uri": "https://storage.yandexcloud.net/b/a.ogg",

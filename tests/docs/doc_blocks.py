@@ -646,7 +646,7 @@ def _check_toml(block: Block) -> None:
     if "yc-contracts" not in document.get("tool", {}):
         return
     import yc_contracts
-    from yc_contracts._project_config import ConfigError, parse
+    from yc_contracts.cli.config import ConfigError, parse
 
     try:
         config = parse(ROOT / "pyproject.toml", document)

@@ -19,9 +19,9 @@ from google.protobuf.message import Message
 
 import yc_contracts
 from yc_contracts import Registry, Violation
-from yc_contracts._rules import RuleSet, resolve_limits
-from yc_contracts._schemas import SchemaGenerator
-from yc_contracts._validator import Compiled
+from yc_contracts.rules.ruleset import RuleSet, resolve_limits
+from yc_contracts.schema.generator import SchemaGenerator
+from yc_contracts.validation.validator import Compiled
 
 ROOT = Path(__file__).resolve().parents[2]
 

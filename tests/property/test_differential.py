@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 import yc_contracts
-from yc_contracts import _schema_store as store
-from yc_contracts._schemas import schema_id
-from yc_contracts._validator import compiled_for
+from yc_contracts.schema import store
+from yc_contracts.schema.generator import schema_id
 from yc_contracts.testing import messages
+from yc_contracts.validation.validator import compiled_for
 
 reg = yc_contracts.registry
 OPERATION_KEYS = {f"{m.full_name}.Operation" for m in reg.methods() if m.operation is not None}

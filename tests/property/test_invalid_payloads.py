@@ -24,7 +24,7 @@ from hypothesis.errors import NoSuchExample
 from strategy_support import documented_severities, forms_registry, violations
 
 import yc_contracts
-from yc_contracts._rules import load_rules
+from yc_contracts.rules.ruleset import load_rules
 from yc_contracts.testing import invalid_payloads
 
 reg = yc_contracts.registry

@@ -26,9 +26,9 @@ from schema_support import Failure, failures
 
 import yc_contracts
 from yc_contracts import Registry, UnknownNameError
-from yc_contracts._options import field_rules, oneof_exactly_one
-from yc_contracts._rules import Rule, RuleSet, When, load_rules
-from yc_contracts._schemas import SchemaGenerator, schema_id
+from yc_contracts.contract.options import field_rules, oneof_exactly_one
+from yc_contracts.rules.ruleset import Rule, RuleSet, When, load_rules
+from yc_contracts.schema.generator import SchemaGenerator, schema_id
 from yc_contracts.testing import messages
 
 reg = yc_contracts.registry

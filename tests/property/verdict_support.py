@@ -23,7 +23,7 @@ from strategy_support import same_message
 
 import yc_contracts
 from yc_contracts import BadRequestError, Route, ValidationError, Violation
-from yc_contracts._descriptors import FLOAT_MAX, FLT_MAX, enum_of, is_map, message_of
+from yc_contracts.contract.descriptors import FLOAT_MAX, FLT_MAX, enum_of, is_map, message_of
 from yc_contracts.testing._payloads import NAMES, ObjectNode, spelled
 
 reg = yc_contracts.registry

@@ -1,4 +1,4 @@
-"""Error paths with empty object keys: jsonschema-rs leaves them out, ``_error_paths.instance_path`` puts them back.
+"""Error paths with empty object keys: jsonschema-rs leaves them out, ``error_paths.instance_path`` puts them back.
 
 The reference is the Python ``jsonschema`` package's ``absolute_path``, compared on the same schema and instance.
 """
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from yc_contracts._error_paths import instance_path
+from yc_contracts.validation.error_paths import instance_path
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "map of strings": {

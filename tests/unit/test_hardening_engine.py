@@ -19,10 +19,11 @@ import pytest
 from google.protobuf import json_format
 
 import yc_contracts
-from yc_contracts import _content, _validator
-from yc_contracts._convert import ConversionError
-from yc_contracts._registry import default_registry
-from yc_contracts._transcode import BadRequestError
+from yc_contracts.contract.registry import default_registry
+from yc_contracts.conversion.protojson import ConversionError
+from yc_contracts.transcoding.transcoder import BadRequestError
+from yc_contracts.validation import content as _content
+from yc_contracts.validation import validator as _validator
 
 V3 = "speechkit.stt.v3.RecognizeFileRequest"
 V2 = "yandex.cloud.ai.stt.v2.LongRunningRecognitionRequest"

@@ -7,7 +7,7 @@ import pickle
 import pytest
 
 from yc_contracts import ContractError
-from yc_contracts._http_template import (
+from yc_contracts.transcoding.templates import (
     DEEP,
     LITERAL,
     SINGLE,

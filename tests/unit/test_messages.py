@@ -19,10 +19,10 @@ from google.protobuf import descriptor_pb2
 
 import yc_contracts
 from yc_contracts import Registry
-from yc_contracts._errors import SHOWN_CHARACTERS, UnknownNameError, shown
-from yc_contracts._rules import RuleSet, resolve_limits
-from yc_contracts._schemas import SchemaGenerator
-from yc_contracts._validator import Compiled
+from yc_contracts.contract.errors import SHOWN_CHARACTERS, UnknownNameError, shown
+from yc_contracts.rules.ruleset import RuleSet, resolve_limits
+from yc_contracts.schema.generator import SchemaGenerator
+from yc_contracts.validation.validator import Compiled
 
 V3 = "speechkit.stt.v3.RecognizeFileRequest"
 V2 = "yandex.cloud.ai.stt.v2.LongRunningRecognitionRequest"
@@ -265,13 +265,13 @@ def test_enum_errors_suggest_the_name_in_another_letter_case() -> None:
 
 
 def test_big_enums_list_a_bounded_number_of_names() -> None:
-    from yc_contracts._validator import _ENUM_NAMES_SHOWN
+    from yc_contracts.validation.validator import _ENUM_NAMES_SHOWN
 
     payload = {"id": "op", "done": True, "error": {"code": 99}}
     codes = yc_contracts.registry.enum_descriptor("google.rpc.Code")
     assert len(codes.values) > _ENUM_NAMES_SHOWN
     enum = yc_contracts.registry.enum_descriptor("speechkit.stt.v3.RawAudio.AudioEncoding")
-    from yc_contracts._validator import _enum_words
+    from yc_contracts.validation.validator import _enum_words
 
     assert _enum_words(codes, "UNKNWON").startswith("expected one of OK, CANCELLED, UNKNOWN")
     assert f"and {len(codes.values) - _ENUM_NAMES_SHOWN} more" in _enum_words(codes, "x")
@@ -396,7 +396,7 @@ check = { enum_of = "google.rpc.Code" }
 
 @functools.cache
 def _warned(key: str) -> Compiled:
-    from yc_contracts._rules import load_rules
+    from yc_contracts.rules.ruleset import load_rules
 
     reg = yc_contracts.registry
     rules = load_rules(reg, files={"test.toml": WARNINGS})

@@ -1,4 +1,4 @@
-"""The yandex.cloud option grammar (yc_contracts._options): bounds, durations, timestamps, field rules, and the
+"""The yandex.cloud option grammar (yc_contracts.contract.options): bounds, durations, timestamps, field rules, and the
 integer-range regular expressions, checked exhaustively on small ranges and with hypothesis on big ones."""
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 import yc_contracts
 from yc_contracts import Registry
-from yc_contracts._errors import ContractError, YcContractsError
-from yc_contracts._options import (
+from yc_contracts.contract.errors import ContractError, YcContractsError
+from yc_contracts.contract.options import (
     FieldRules,
     Interval,
     MapKeyRules,

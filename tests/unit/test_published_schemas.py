@@ -23,9 +23,9 @@ import referencing.exceptions
 from referencing.jsonschema import DRAFT202012
 
 import yc_contracts
-from yc_contracts import _schema_store as store
-from yc_contracts._schema_bundle import BUNDLE_FILE, OPENAPI_FILE, SCHEMA_SUFFIX, compound_document
-from yc_contracts._validator import compiled_for
+from yc_contracts.schema import store
+from yc_contracts.schema.bundle import BUNDLE_FILE, OPENAPI_FILE, SCHEMA_SUFFIX, compound_document
+from yc_contracts.validation.validator import compiled_for
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SCHEMAS = ROOT / "schemas"

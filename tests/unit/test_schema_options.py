@@ -18,8 +18,8 @@ from jsonschema import Draft202012Validator
 from referencing.jsonschema import DRAFT202012
 
 from yc_contracts import Registry
-from yc_contracts._rules import RuleSet
-from yc_contracts._schemas import SchemaGenerator, schema_id
+from yc_contracts.rules.ruleset import RuleSet
+from yc_contracts.schema.generator import SchemaGenerator, schema_id
 
 FORMS = "yc_test.v1.ValidationForms"
 

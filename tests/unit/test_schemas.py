@@ -18,8 +18,8 @@ from openapi_spec_validator import validate as validate_openapi
 from schema_support import failures, is_valid
 
 import yc_contracts
-from yc_contracts import _schema_store as store
-from yc_contracts._rules import load_rules
+from yc_contracts.rules.ruleset import load_rules
+from yc_contracts.schema import store
 
 reg = yc_contracts.registry
 V3 = "speechkit.stt.v3.RecognizeFileRequest"
@@ -49,7 +49,7 @@ def test_every_document_passes_the_meta_schema() -> None:
         Draft202012Validator.check_schema(doc)
         assert doc["$id"] == f"urn:yc-contracts:schema:{key}"
     Draft202012Validator.check_schema(
-        json.loads((Path(store.__file__).parent / "schemas" / "bundle.schema.json").read_text())
+        json.loads((Path(yc_contracts.__file__).parent / "schemas" / "bundle.schema.json").read_text())
     )
 
 

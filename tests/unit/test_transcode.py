@@ -32,7 +32,7 @@ from yc_contracts import (
     transcode,
     transcode_response,
 )
-from yc_contracts import _transcode as transcoder
+from yc_contracts.transcoding import transcoder
 
 SEEDS = Path(__file__).resolve().parent.parent / "data" / "seed_examples"
 RF = "yc_test.v1.RouteForms"

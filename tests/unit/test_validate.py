@@ -16,9 +16,9 @@ from google.protobuf import descriptor_pb2
 
 import yc_contracts
 from yc_contracts import Registry, ValidationError, Violation
-from yc_contracts._rules import RuleSet, resolve_limits
-from yc_contracts._schemas import SchemaGenerator
-from yc_contracts._validator import Compiled
+from yc_contracts.rules.ruleset import RuleSet, resolve_limits
+from yc_contracts.schema.generator import SchemaGenerator
+from yc_contracts.validation.validator import Compiled
 
 V3 = "speechkit.stt.v3.RecognizeFileRequest"
 V2 = "yandex.cloud.ai.stt.v2.LongRunningRecognitionRequest"

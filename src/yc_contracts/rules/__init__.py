@@ -1,1 +1,1 @@
-"""Service rules as data (TOML); read by yc_contracts._rules."""
+"""Service rules as data (TOML); read by yc_contracts.rules.ruleset."""

@@ -38,7 +38,7 @@ import hypothesis.strategies as st
 from google.protobuf.message import Message
 from hypothesis.strategies import SearchStrategy
 
-from yc_contracts._registry import default_registry
+from yc_contracts.contract.registry import default_registry
 from yc_contracts.testing._invalid import invalid_payloads
 from yc_contracts.testing._messages import messages
 from yc_contracts.testing._payloads import payloads

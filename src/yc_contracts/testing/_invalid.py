@@ -32,15 +32,16 @@ from google.protobuf import descriptor, json_format
 from google.protobuf.message import Message
 from hypothesis.strategies import SearchStrategy
 
-from yc_contracts import _base64, _wkt
-from yc_contracts._content import OCR_FORMATS, sniff
-from yc_contracts._descriptors import INT_RANGES, TYPE_RULES, enum_of, is_map, message_of
-from yc_contracts._options import FieldRules, Interval, oneof_exactly_one
-from yc_contracts._registry import MessageRef, Registry, default_registry
-from yc_contracts._rules import Rule
-from yc_contracts._violations import pointer
+from yc_contracts.contract import wkt as _wkt
+from yc_contracts.contract.descriptors import INT_RANGES, TYPE_RULES, enum_of, is_map, message_of
+from yc_contracts.contract.options import FieldRules, Interval, oneof_exactly_one
+from yc_contracts.contract.registry import MessageRef, Registry, default_registry
+from yc_contracts.rules.ruleset import Rule
 from yc_contracts.testing._messages import ABSENT, Inherited, _assign, _holds, compiler_for
 from yc_contracts.testing._payloads import ObjectNode, Spelled, descriptor_of, spelled
+from yc_contracts.validation import base64_text as _base64
+from yc_contracts.validation.content import OCR_FORMATS, sniff
+from yc_contracts.validation.violations import pointer
 
 __all__ = ["Expected", "invalid_payloads"]
 
@@ -742,7 +743,7 @@ class _Breaker:
 
     def _print(self, msg: Message) -> dict[str, Any]:
         if self.ours:
-            from yc_contracts._convert import to_rest
+            from yc_contracts.conversion.protojson import to_rest
 
             return to_rest(msg)
         printed: dict[str, Any] = json_format.MessageToDict(msg, descriptor_pool=self.reg.descriptor_pool)

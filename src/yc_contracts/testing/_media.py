@@ -1,7 +1,7 @@
-"""File content that passes content inspection: what :mod:`yc_contracts._content` reads, built byte by byte.
+"""File content that passes content inspection: what :mod:`yc_contracts.validation.content` reads, built byte by byte.
 
 The validators decode the ``content`` of three request types and compare it with what the request declares
-(:data:`yc_contracts._content.INSPECTORS`): an OCR file must be a JPEG, PNG, WEBP or PDF of the declared
+(:data:`yc_contracts.validation.content.INSPECTORS`): an OCR file must be a JPEG, PNG, WEBP or PDF of the declared
 ``mimeType`` with readable dimensions; audio must be of the declared container, and raw LPCM a whole number of
 16-bit frames. A message drawn with random ``content`` bytes would fail that, so :func:`fix_content` replaces
 the content of those types with a small file of the right kind, chosen from what the rest of the message says.
@@ -24,7 +24,7 @@ import hypothesis.strategies as st
 from google.protobuf.message import Message
 from hypothesis.strategies import SearchStrategy
 
-from yc_contracts._content import OCR_FORMATS, sniff
+from yc_contracts.validation.content import OCR_FORMATS, sniff
 
 __all__ = ["CONTENT_TYPES", "audio_file", "fix_content", "ocr_file"]
 

@@ -5,9 +5,9 @@ left) and cached; field strategies likewise, per combination of the conditional 
 generated to satisfy every constraint by construction:
 
 - proto types by their ranges, enums by their defined values, strings as valid Unicode (no surrogates);
-- ``yandex.cloud`` field options (:func:`yc_contracts._options.field_rules`): ``required``, ``pattern``,
+- ``yandex.cloud`` field options (:func:`yc_contracts.contract.options.field_rules`): ``required``, ``pattern``,
   ``value``, ``size``, ``length``, ``bytes``, ``unique``, ``map_key``;
-- every service rule (:func:`yc_contracts._rules.load_rules`), errors and warnings alike, with ``when``
+- every service rule (:func:`yc_contracts.rules.ruleset.load_rules`), errors and warnings alike, with ``when``
   conditions: the fields a condition reads are drawn first;
 - oneofs (at most one member, exactly one under ``(yandex.cloud.exactly_one)``) and the object-level rules
   ``exactly_one``/``at_most_one`` choose which members are set before any value is drawn.
@@ -36,12 +36,12 @@ from google.protobuf.message import Message
 from hypothesis import reject
 from hypothesis.strategies import SearchStrategy
 
-from yc_contracts._descriptors import FLT_MAX, INT_RANGES, enum_of, is_map, message_of
-from yc_contracts._errors import ContractError, UnknownNameError, close_matches
-from yc_contracts._options import FieldRules, Interval, field_rules, oneof_exactly_one
-from yc_contracts._registry import MessageRef, Registry, default_registry
-from yc_contracts._rules import Rule, When, load_rules
-from yc_contracts._wkt import MAX_DURATION_SECONDS
+from yc_contracts.contract.descriptors import FLT_MAX, INT_RANGES, enum_of, is_map, message_of
+from yc_contracts.contract.errors import ContractError, UnknownNameError, close_matches
+from yc_contracts.contract.options import FieldRules, Interval, field_rules, oneof_exactly_one
+from yc_contracts.contract.registry import MessageRef, Registry, default_registry
+from yc_contracts.contract.wkt import MAX_DURATION_SECONDS
+from yc_contracts.rules.ruleset import Rule, When, load_rules
 from yc_contracts.testing._media import fix_content
 
 __all__ = ["messages"]

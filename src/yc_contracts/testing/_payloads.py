@@ -41,10 +41,10 @@ from google.protobuf import descriptor, json_format
 from google.protobuf.message import Message
 from hypothesis.strategies import SearchStrategy
 
-from yc_contracts import _wkt
-from yc_contracts._descriptors import enum_of, is_map, message_of
-from yc_contracts._registry import MessageRef, Registry, default_registry
-from yc_contracts._schemas import _DOUBLE_STRING, _FLOAT_STRING
+from yc_contracts.contract import wkt as _wkt
+from yc_contracts.contract.descriptors import enum_of, is_map, message_of
+from yc_contracts.contract.registry import MessageRef, Registry, default_registry
+from yc_contracts.schema.generator import _DOUBLE_STRING, _FLOAT_STRING
 from yc_contracts.testing._messages import Inherited, compiler_for, messages
 
 __all__ = ["NAMES", "Names", "ObjectNode", "Path", "Spelled", "descriptor_of", "payloads", "spelled"]
@@ -217,7 +217,7 @@ class _Speller:
 
     def _print(self, msg: Message) -> Any:
         if self.ours:
-            from yc_contracts._convert import to_rest
+            from yc_contracts.conversion.protojson import to_rest
 
             return to_rest(msg)
         return json_format.MessageToDict(msg, descriptor_pool=self.reg.descriptor_pool)

@@ -30,13 +30,13 @@ from google.protobuf import descriptor
 from google.protobuf.message import Message
 from hypothesis.strategies import SearchStrategy
 
-from yc_contracts import _wkt
-from yc_contracts._descriptors import is_map
-from yc_contracts._errors import UnknownNameError
-from yc_contracts._http_template import LITERAL, SINGLE, Variable, parse_template
-from yc_contracts._registry import Registry, Route, default_registry
+from yc_contracts.contract import wkt as _wkt
+from yc_contracts.contract.descriptors import is_map
+from yc_contracts.contract.errors import UnknownNameError
+from yc_contracts.contract.registry import Registry, Route, default_registry
 from yc_contracts.testing._messages import _assign, compiler_for
 from yc_contracts.testing._payloads import Spelled, descriptor_of, spelled
+from yc_contracts.transcoding.templates import LITERAL, SINGLE, Variable, parse_template
 
 __all__ = ["HttpRequest", "http_requests", "requests_with_messages"]
 
@@ -288,7 +288,7 @@ class _RequestBuilder:
 
     def _printed(self, msg: Message) -> dict[str, Any]:
         if self.reg is default_registry():
-            from yc_contracts._convert import to_rest
+            from yc_contracts.conversion.protojson import to_rest
 
             return to_rest(msg)
         from google.protobuf import json_format

@@ -19,7 +19,7 @@ _runtime_version.ValidateProtobufRuntimeVersion(
     'yandex/cloud/validation.proto'
 )
 # @@protoc_insertion_point(imports)
-from yc_contracts import _pool as _yc_pool
+from yc_contracts.contract import pool as _yc_pool
 
 _sym_db = _symbol_database.Default()
 

@@ -1,0 +1,1 @@
+"""REST JSON (ProtoJSON) to protobuf and back, well-known types, and server streams."""

@@ -1,0 +1,1 @@
+"""The validators: payload loading, the schema layer, the rule layer, content inspection, and violations."""
