@@ -40,17 +40,16 @@ if TYPE_CHECKING:
         to_rest,
     )
     from yc_contracts.schema.store import openapi, schema_for, schema_registry
-    from yc_contracts.transcoding.transcoder import (
+    from yc_contracts.transcoding.calls import GrpcCall, HttpResponse
+    from yc_contracts.transcoding.errors import (
         BadRequestError,
-        GrpcCall,
-        HttpResponse,
         MethodNotAllowedError,
         RouteNotFoundError,
         TranscodeError,
-        http_status,
-        transcode,
-        transcode_response,
     )
+    from yc_contracts.transcoding.marshal import transcode_response
+    from yc_contracts.transcoding.status import http_status
+    from yc_contracts.transcoding.transcoder import transcode
     from yc_contracts.validation.validator import check, iter_violations, validate
     from yc_contracts.validation.violations import ValidationError, Violation
 
@@ -114,15 +113,15 @@ _LAZY = {
     "openapi": "yc_contracts.schema.store",
     "schema_for": "yc_contracts.schema.store",
     "schema_registry": "yc_contracts.schema.store",
-    "BadRequestError": "yc_contracts.transcoding.transcoder",
-    "GrpcCall": "yc_contracts.transcoding.transcoder",
-    "HttpResponse": "yc_contracts.transcoding.transcoder",
-    "MethodNotAllowedError": "yc_contracts.transcoding.transcoder",
-    "RouteNotFoundError": "yc_contracts.transcoding.transcoder",
-    "TranscodeError": "yc_contracts.transcoding.transcoder",
-    "http_status": "yc_contracts.transcoding.transcoder",
+    "GrpcCall": "yc_contracts.transcoding.calls",
+    "HttpResponse": "yc_contracts.transcoding.calls",
+    "BadRequestError": "yc_contracts.transcoding.errors",
+    "MethodNotAllowedError": "yc_contracts.transcoding.errors",
+    "RouteNotFoundError": "yc_contracts.transcoding.errors",
+    "TranscodeError": "yc_contracts.transcoding.errors",
+    "transcode_response": "yc_contracts.transcoding.marshal",
+    "http_status": "yc_contracts.transcoding.status",
     "transcode": "yc_contracts.transcoding.transcoder",
-    "transcode_response": "yc_contracts.transcoding.transcoder",
     "check": "yc_contracts.validation.validator",
     "iter_violations": "yc_contracts.validation.validator",
     "validate": "yc_contracts.validation.validator",

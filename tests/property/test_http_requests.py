@@ -20,7 +20,7 @@ import yc_contracts
 from yc_contracts import Registry, UnknownNameError
 from yc_contracts.testing import http_requests
 from yc_contracts.testing._requests import requests_with_messages
-from yc_contracts.transcoding.transcoder import FORWARDED_HEADERS, METADATA_PREFIX
+from yc_contracts.transcoding.metadata import FORWARDED_HEADERS, METADATA_PREFIX
 
 reg = yc_contracts.registry
 ROUTES = [str(route) for route in reg.routes()]

@@ -90,4 +90,6 @@ def test_a_path_without_empty_keys_is_returned_as_reported() -> None:
 @pytest.mark.parametrize("schema", sorted(SCHEMAS))
 @given(instance=JSON)
 def test_paths_match_the_reference_validator(schema: str, instance: Any) -> None:
-    assert _ours(SCHEMAS[schema], instance) == _reference(SCHEMAS[schema], instance)
+    # The same paths; the two engines may list sibling errors in different orders (found by hypothesis:
+    # {'': {'': None, 'a': None, 'l': False}, 'l': {'': False}} under "map of maps").
+    assert sorted(_ours(SCHEMAS[schema], instance), key=repr) == sorted(_reference(SCHEMAS[schema], instance), key=repr)

@@ -21,9 +21,10 @@ from google.protobuf import json_format
 import yc_contracts
 from yc_contracts.contract.registry import default_registry
 from yc_contracts.conversion.protojson import ConversionError
-from yc_contracts.transcoding.transcoder import BadRequestError
+from yc_contracts.transcoding.errors import BadRequestError
 from yc_contracts.validation import content as _content
 from yc_contracts.validation import validator as _validator
+from yc_contracts.validation.budget import Budget
 
 V3 = "speechkit.stt.v3.RecognizeFileRequest"
 V2 = "yandex.cloud.ai.stt.v2.LongRunningRecognitionRequest"
@@ -350,11 +351,9 @@ def test_the_descent_reports_what_the_whole_document_reports() -> None:
     ]
     compiled = _validator.compiled_for(V3)
     for payload in payloads:
-        whole = {(tuple(e.instance_path), e.message) for e in compiled._schema.iter_errors(payload)}
-        parts = {
-            (tuple(f.path), f.error.message) for f in compiled._errors(payload, _validator._Budget(10**6)) if f.error
-        }
-        unknown = {tuple(f.path) for f in compiled._errors(payload, _validator._Budget(10**6)) if f.unknown}
+        whole = {(tuple(e.instance_path), e.message) for e in compiled.schema.validator.iter_errors(payload)}
+        parts = {(tuple(f.path), f.error.message) for f in compiled.schema.errors(payload, Budget(10**6)) if f.error}
+        unknown = {tuple(f.path) for f in compiled.schema.errors(payload, Budget(10**6)) if f.unknown}
         assert {p for p, _ in parts} | unknown >= {p for p, m in whole if "Additional properties" not in m}
 
 
@@ -376,7 +375,7 @@ def test_the_schema_layer_runs_no_pattern_that_needs_a_backtracking_engine() -> 
     """Without lookaround or backreferences, jsonschema-rs runs a pattern on the linear ``regex`` crate."""
     for key in ("speechkit.stt.v3.RecognizeFileRequest", V2, OCR, OPERATION, "google.protobuf.Any"):
         compiled = _validator.compiled_for(key)
-        for pattern in _patterns(compiled._docs):
+        for pattern in _patterns(compiled.schema.docs):
             assert not re.search(r"\(\?<?[=!]|\\[1-9]|\\k<", pattern), (key, pattern)
 
 

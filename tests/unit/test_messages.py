@@ -265,20 +265,19 @@ def test_enum_errors_suggest_the_name_in_another_letter_case() -> None:
 
 
 def test_big_enums_list_a_bounded_number_of_names() -> None:
-    from yc_contracts.validation.validator import _ENUM_NAMES_SHOWN
+    from yc_contracts.validation.sentences import ENUM_NAMES_SHOWN
 
     payload = {"id": "op", "done": True, "error": {"code": 99}}
     codes = yc_contracts.registry.enum_descriptor("google.rpc.Code")
-    assert len(codes.values) > _ENUM_NAMES_SHOWN
+    assert len(codes.values) > ENUM_NAMES_SHOWN
     enum = yc_contracts.registry.enum_descriptor("speechkit.stt.v3.RawAudio.AudioEncoding")
-    from yc_contracts.validation.validator import _enum_words
+    from yc_contracts.validation.sentences import enum_words
 
-    assert _enum_words(codes, "UNKNWON").startswith("expected one of OK, CANCELLED, UNKNOWN")
-    assert f"and {len(codes.values) - _ENUM_NAMES_SHOWN} more" in _enum_words(codes, "x")
-    assert _enum_words(codes, "UNKNWON").endswith("did you mean 'UNKNOWN'?")
+    assert enum_words(codes, "UNKNWON").startswith("expected one of OK, CANCELLED, UNKNOWN")
+    assert f"and {len(codes.values) - ENUM_NAMES_SHOWN} more" in enum_words(codes, "x")
+    assert enum_words(codes, "UNKNWON").endswith("did you mean 'UNKNOWN'?")
     assert (
-        _enum_words(enum, "garbage")
-        == "expected one of AUDIO_ENCODING_UNSPECIFIED, LINEAR16_PCM (or the number of one)"
+        enum_words(enum, "garbage") == "expected one of AUDIO_ENCODING_UNSPECIFIED, LINEAR16_PCM (or the number of one)"
     )
     assert found(OPERATION, payload) == [("/error/code", "operation.error_code")]
 

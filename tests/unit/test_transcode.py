@@ -32,7 +32,10 @@ from yc_contracts import (
     transcode,
     transcode_response,
 )
-from yc_contracts.transcoding import transcoder
+from yc_contracts.transcoding import binder, params
+from yc_contracts.transcoding import errors as transcode_errors
+from yc_contracts.transcoding import routes as route_table
+from yc_contracts.transcoding import status as status_table
 
 SEEDS = Path(__file__).resolve().parent.parent / "data" / "seed_examples"
 RF = "yc_test.v1.RouteForms"
@@ -543,14 +546,14 @@ def test_a_path_variable_inside_the_body_field(routes: Registry) -> None:
 
 def test_equal_values_in_other_spellings_do_not_conflict(routes: Registry) -> None:
     """An int64 as a number or a string, an enum by name or number: one value, no conflict."""
-    assert transcoder._same_item(_field(routes, "TypedPathRequest", "big"), 5, "5")
-    assert transcoder._same_item(_field(routes, "TypedPathRequest", "shade"), 2, "DARK")
-    assert transcoder._same_item(_field(routes, "TypedPathRequest", "ratio"), 1, "1.0")
-    assert transcoder._same_item(_field(routes, "FileChunk", "data"), "-_8", "+/8=")
-    assert not transcoder._same_item(_field(routes, "TypedPathRequest", "big"), True, "1")
-    assert not transcoder._same_item(_field(routes, "TypedPathRequest", "shade"), "PURPLE", "PURPLE")
-    assert transcoder._same(_field(routes, "TypedPathRequest", "keys"), ["a", "b"], ["a", "b"])
-    assert not transcoder._same(_field(routes, "TypedPathRequest", "keys"), ["a"], "a")
+    assert params._same_item(_field(routes, "TypedPathRequest", "big"), 5, "5")
+    assert params._same_item(_field(routes, "TypedPathRequest", "shade"), 2, "DARK")
+    assert params._same_item(_field(routes, "TypedPathRequest", "ratio"), 1, "1.0")
+    assert params._same_item(_field(routes, "FileChunk", "data"), "-_8", "+/8=")
+    assert not params._same_item(_field(routes, "TypedPathRequest", "big"), True, "1")
+    assert not params._same_item(_field(routes, "TypedPathRequest", "shade"), "PURPLE", "PURPLE")
+    assert params.same(_field(routes, "TypedPathRequest", "keys"), ["a", "b"], ["a", "b"])
+    assert not params.same(_field(routes, "TypedPathRequest", "keys"), ["a"], "a")
 
 
 def _field(routes: Registry, message_name: str, name: str) -> Any:
@@ -751,9 +754,9 @@ def test_bad_request_is_data() -> None:
 
 
 def test_dotted_field_paths() -> None:
-    assert transcoder._dotted("") == ""
-    assert transcoder._dotted("/a/b/0/c") == "a.b[0].c"
-    assert transcoder._dotted("/labels/x~1y") == "labels.x/y"
+    assert transcode_errors._dotted("") == ""
+    assert transcode_errors._dotted("/a/b/0/c") == "a.b[0].c"
+    assert transcode_errors._dotted("/labels/x~1y") == "labels.x/y"
 
 
 def test_the_base_error_answers_500() -> None:
@@ -1098,7 +1101,7 @@ STATUS_TABLE = {
 def test_status_table(name: str, status: int) -> None:
     code = code_pb2.Code.Value(name)
     assert http_status(code) == status
-    assert transcoder.CODE_NAMES[name] == code
+    assert status_table.CODE_NAMES[name] == code
     response = transcode_response(transcode("GET", "/operations/x"), FakeRpcError(code, name.lower()))
     assert response.status == status
     assert json.loads(response.body) == {"code": code, "message": name.lower(), "details": []}
@@ -1106,7 +1109,7 @@ def test_status_table(name: str, status: int) -> None:
 
 def test_the_status_table_covers_every_code() -> None:
     assert set(STATUS_TABLE) == set(code_pb2.Code.keys())
-    assert len(transcoder.HTTP_STATUS_FOR_CODE) == 17
+    assert len(status_table.HTTP_STATUS_FOR_CODE) == 17
 
 
 def test_unknown_codes_are_500() -> None:
@@ -1123,13 +1126,13 @@ def test_unknown_codes_are_500() -> None:
 
 def test_routes_are_compiled_once_per_registry(routes: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
     transcode("GET", "/v1/widgets/w1", registry=routes)
-    table = transcoder._table(routes)
-    assert transcoder._table(routes) is table
+    table = route_table.table_for(routes)
+    assert route_table.table_for(routes) is table
 
     def fail(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("compiled again")
 
-    monkeypatch.setattr(transcoder, "parse_template", fail)
+    monkeypatch.setattr(binder, "parse_template", fail)
     monkeypatch.setattr(re, "compile", fail)
     call = transcode("GET", "/v1/widgets?" + EVERY_KIND, registry=routes)
     assert call.method == f"/{RF}/ListWidgets"

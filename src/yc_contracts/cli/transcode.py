@@ -17,7 +17,7 @@ from yc_contracts.cli.files import Finding, LoadedPayload, PayloadResult, decode
 
 if TYPE_CHECKING:
     from yc_contracts.cli.streams import Streams
-    from yc_contracts.transcoding.transcoder import GrpcCall
+    from yc_contracts.transcoding.calls import GrpcCall
     from yc_contracts.validation.violations import Violation
 
 EXIT_REJECTED: Final = 1
@@ -26,7 +26,8 @@ EXIT_UNREADABLE: Final = 2
 
 def command(args: argparse.Namespace, streams: Streams) -> int:
     """Run ``transcode``; 0 a valid call, 1 the request would be rejected (404, 405, 400), 2 a usage error."""
-    from yc_contracts.transcoding.transcoder import BadRequestError, TranscodeError, transcode
+    from yc_contracts.transcoding.errors import BadRequestError, TranscodeError
+    from yc_contracts.transcoding.transcoder import transcode
 
     query = _pairs(args.query, "=", "--query")
     headers = dict(_pairs(args.header, ":", "--header"))

@@ -110,15 +110,17 @@ def to_proto(
     else:
         # Base64 values are checked by decoding them (a2b_base64, strict), not by the validators' pass over
         # their characters too; if a decode fails, the full validation says where and why.
+        # The payload is loaded and scanned once, whichever of the passes below run.
         compiled = compiled_for(key, limits)
-        errors = _errors(compiled.violations(payload, inspect_content=inspect_content, alphabet=False))
+        scanned = compiled.load(payload)
+        errors = _errors(compiled.violations_of_loaded(scanned, inspect_content=inspect_content, alphabet=False))
         if errors:
             # The reasons check() gives: a base64 value the first pass took on trust may be what is wrong.
-            raise ValidationError(_errors(compiled.violations(payload, inspect_content=inspect_content)))
+            raise ValidationError(_errors(compiled.violations_of_loaded(scanned, inspect_content=inspect_content)))
         try:
             msg = converter.build(payload)
         except ConversionError:
-            errors = _errors(compiled.violations(payload, inspect_content=inspect_content))
+            errors = _errors(compiled.violations_of_loaded(scanned, inspect_content=inspect_content))
             if errors:
                 raise ValidationError(errors) from None
             raise

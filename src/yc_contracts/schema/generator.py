@@ -232,7 +232,7 @@ class SchemaGenerator:
         for name, type_name in (("response", method.operation.response), ("metadata", method.operation.metadata)):
             if type_name:
                 form = overrides[name] = self._any_form(type_name)
-                # Names the type for the message when another one is given (see _validator._explain).
+                # Names the type for the message when another one is given (see validation.sentences.explain).
                 form["properties"]["@type"] = {**form["properties"]["@type"], "x-operation-type": type_name}
         doc: dict[str, Any] = {
             "$schema": DIALECT,
