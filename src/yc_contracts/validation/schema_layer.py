@@ -19,6 +19,7 @@ from google.protobuf import descriptor
 from yc_contracts.contract import wkt as _wkt
 from yc_contracts.contract.descriptors import is_map
 from yc_contracts.contract.errors import shown
+from yc_contracts.schema.bundle import closure
 from yc_contracts.schema.generator import ID_PREFIX
 from yc_contracts.validation.budget import Budget
 from yc_contracts.validation.error_paths import instance_path
@@ -77,18 +78,6 @@ def _linear_pattern(pattern: str) -> str:
     return pattern.replace(_wkt.END, "$")
 
 
-def _refs(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "$ref" and isinstance(value, str) and value.startswith(ID_PREFIX):
-                yield value[len(ID_PREFIX) :]
-            else:
-                yield from _refs(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _refs(item)
-
-
 _ANNOTATIONS: Final = frozenset({"description", "title", "default", "deprecated", "examples", "$comment", "$schema"})
 
 
@@ -139,7 +128,7 @@ class SchemaLayer:
         self._reg = registry
         self._rules = rules
         self._root_type = root_type
-        stripped = {name: _strip_bytes(docs[name]) for name in _closure(key, docs)}
+        stripped = {name: _strip_bytes(docs[name]) for name in [key, *closure(key, docs)]}
         root = copy.deepcopy(stripped[key])
         root["$defs"] = {name: doc for name, doc in stripped.items() if name != key}
         self.docs = stripped
@@ -415,17 +404,6 @@ class SchemaLayer:
 
     def _explain(self, rule: str, instance: Any, annotation: Mapping[str, Any], detail: str) -> str:
         return explain(rule, instance, annotation, detail, registry=self._reg, rules=self._rules, key=self.key)
-
-
-def _closure(key: str, docs: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    needed = [key]
-    pending = list(_refs(docs[key]))
-    while pending:
-        name = pending.pop()
-        if name not in needed:
-            needed.append(name)
-            pending += list(_refs(docs[name]))
-    return needed
 
 
 def _merge(path: list[Any], tail: list[str]) -> list[Any]:
