@@ -10,17 +10,14 @@ middle; a mistyped ``@type`` gets a "did you mean"; a pinned Operation names the
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 from typing import Any
 
-import generate
 import pytest
-from google.protobuf import descriptor_pb2
+from forms_support import BASE, compile_forms
 
 import yc_contracts
-from yc_contracts import Registry
 from yc_contracts.contract.errors import SHOWN_CHARACTERS, UnknownNameError, shown
-from yc_contracts.rules.ruleset import RuleSet, resolve_limits
+from yc_contracts.rules.ruleset import resolve_limits
 from yc_contracts.schema.generator import SchemaGenerator
 from yc_contracts.validation.validator import Compiled
 
@@ -146,33 +143,9 @@ def test_ignored_warns_on_a_set_value_only() -> None:
 # ----------------------------------------------------------------- item 1: options on the test proto
 
 
-@functools.cache
-def _forms(root: Path) -> Compiled:
-    out = root / "forms.binpb"
-    if not out.exists():
-        generate.compile_descriptor_set(
-            Path(__file__).parents[2] / "tests" / "protos", out, extra_includes=[Path(__file__).parents[2] / "protos"]
-        )
-    reg = Registry.from_file_descriptor_set(descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes()))
-    rules = RuleSet((), ())
-    docs = SchemaGenerator(reg, rules).documents()
-    return Compiled("yc_test.v1.ValidationForms", reg, docs, rules, resolve_limits(None))
-
-
 @pytest.fixture(scope="module")
 def forms(tmp_path_factory: pytest.TempPathFactory) -> Compiled:
-    return _forms(tmp_path_factory.mktemp("forms"))
-
-
-BASE = {
-    "requiredString": "s",
-    "requiredInt64": "1",
-    "requiredEnum": "RED",
-    "requiredMessage": {},
-    "requiredRepeated": [{}],
-    "combined": "c",
-    "sourceUri": "u",
-}
+    return compile_forms(tmp_path_factory.mktemp("forms"))
 
 
 def _forms_found(forms: Compiled, field: str, value: Any) -> list[tuple[str, str]]:

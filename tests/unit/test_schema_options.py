@@ -13,6 +13,7 @@ from typing import Any
 import generate
 import pytest
 import referencing
+from forms_support import BASE
 from google.protobuf import descriptor_pb2
 from jsonschema import Draft202012Validator
 from referencing.jsonschema import DRAFT202012
@@ -90,16 +91,7 @@ CASES: list[tuple[str, Any, Any]] = [
 
 
 def _payload(field: str, value: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "requiredString": "s",
-        "requiredInt64": "1",
-        "requiredEnum": "RED",
-        "requiredMessage": {},
-        "requiredRepeated": [{}],
-        "combined": "c",
-        "sourceUri": "u",
-    }
-    return {**base, field: value}
+    return {**BASE, field: value}
 
 
 def test_the_base_payload_is_valid(forms_validator: Draft202012Validator) -> None:

@@ -10,14 +10,12 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-import generate
 import pytest
-from google.protobuf import descriptor_pb2
+from forms_support import BASE, compile_forms
 
 import yc_contracts
-from yc_contracts import Registry, ValidationError, Violation
-from yc_contracts.rules.ruleset import RuleSet, resolve_limits
-from yc_contracts.schema.generator import SchemaGenerator
+from yc_contracts import ValidationError, Violation
+from yc_contracts.rules.ruleset import resolve_limits
 from yc_contracts.validation.validator import Compiled
 
 V3 = "speechkit.stt.v3.RecognizeFileRequest"
@@ -692,25 +690,8 @@ OPTION_FORMS = {
 
 
 @pytest.fixture(scope="module")
-def forms(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Compiled:
-    out = tmp_path_factory.mktemp("forms") / "forms.binpb"
-    generate.compile_descriptor_set(repo_root / "tests" / "protos", out, extra_includes=[repo_root / "protos"])
-    reg = Registry.from_file_descriptor_set(descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes()))
-    rules = RuleSet((), ())
-    return Compiled(
-        "yc_test.v1.ValidationForms", reg, SchemaGenerator(reg, rules).documents(), rules, resolve_limits(None)
-    )
-
-
-BASE = {
-    "requiredString": "s",
-    "requiredInt64": "1",
-    "requiredEnum": "RED",
-    "requiredMessage": {},
-    "requiredRepeated": [{}],
-    "combined": "c",
-    "sourceUri": "u",
-}
+def forms(tmp_path_factory: pytest.TempPathFactory) -> Compiled:
+    return compile_forms(tmp_path_factory.mktemp("forms"))
 
 
 @pytest.mark.parametrize("rule", sorted(OPTION_FORMS))
