@@ -129,6 +129,10 @@ def _parser(stdout: TextIO, stderr: TextIO) -> _Parser:
     command("openapi", "print the OpenAPI 3.1 document of the REST routes", "Print the published openapi.json.")
     _breaking_parser(command)
 
+    from yc_contracts.cli import gateway as _cli_gateway
+
+    _cli_gateway.add_parser(command, _size)
+
     listing = command(
         "list",
         "list the contract's services, methods, HTTP routes and messages",
@@ -418,6 +422,10 @@ def _dispatch(args: argparse.Namespace, streams: Streams) -> int:
         from yc_contracts.cli import breaking as _cli_breaking
 
         return _cli_breaking.command(args, streams)
+    if name == "gateway":
+        from yc_contracts.cli import gateway as _cli_gateway
+
+        return _cli_gateway.command(args, streams)
     return _cmd_list(args, streams)
 
 

@@ -20,12 +20,11 @@ from collections.abc import Callable
 from typing import IO, Final
 
 from yc_contracts.contract.errors import YcContractsError
+from yc_contracts.validation.budget import MAX_REQUEST_BYTES
 
-DEFAULT_MAX_INPUT_BYTES: Final = 32 * 1024 * 1024
-"""32 MiB. The largest payload the contract allows is an OCR request whose ``content`` decodes to 20 MiB (the
-``ocr.max_file_bytes`` limit): 27,962,028 characters of base64, plus the other fields and a little JSON
-escaping, about 28 MB. 32 MiB leaves room for that and for ``\\/`` escapes, and stops a runaway file or pipe
-long before it costs gigabytes."""
+DEFAULT_MAX_INPUT_BYTES: Final = MAX_REQUEST_BYTES
+"""32 MiB, :data:`~yc_contracts.validation.budget.MAX_REQUEST_BYTES`: room for the largest request the contract
+allows (an OCR request with 20 MiB of ``content``, about 28 MB of JSON)."""
 
 CHUNK_BYTES: Final = 1024 * 1024
 """What one ``read`` of standard input asks for."""

@@ -68,7 +68,13 @@ class CompiledRoute:
     # ------------------------------------------------------------------------------------- binding
 
     def bind(
-        self, captured: tuple[str, ...], params: list[tuple[str, str]], body: Any, errors: list[Violation]
+        self,
+        captured: tuple[str, ...],
+        params: list[tuple[str, str]],
+        body: Any,
+        errors: list[Violation],
+        *,
+        validate: bool = True,
     ) -> message.Message:
         payload = self._body_payload(body, errors)
         bindings = zip(self.template.variables, self.path_chains, self.path_pointers, captured, strict=True)
@@ -102,7 +108,7 @@ class CompiledRoute:
             payload = self._bind_query(payload, params, errors)
         if errors:
             raise BadRequestError(errors)
-        return self._to_message(payload)
+        return self._to_message(payload, validate=validate)
 
     def _body_payload(self, body: Any, errors: list[Violation]) -> dict[str, JsonValue]:
         """The body as the start of the request's REST JSON object (``{}`` without one)."""
@@ -229,18 +235,18 @@ class CompiledRoute:
             raise _BadParamError(where, "http.query_unknown", f"the query parameter {name!r} {problem}")
         return tuple(chain), map_key
 
-    def _to_message(self, payload: dict[str, JsonValue]) -> message.Message:
+    def _to_message(self, payload: dict[str, JsonValue], *, validate: bool) -> message.Message:
         """The request message from its REST JSON.
 
-        For the contract's own registry, ``to_proto`` (which validates against the contract: every error
-        becomes a violation of this BadRequestError); other registries have no published schemas, so their
-        requests go through ``json_format`` over the registry's pool.
+        For the contract's own registry, ``to_proto`` (which, with ``validate``, checks the request against the
+        contract: every error becomes a violation of this BadRequestError); other registries have no published
+        schemas, so their requests go through ``json_format`` over the registry's pool.
         """
         if self.table.registry is default_registry():
             from yc_contracts.conversion.protojson import to_proto
 
             try:
-                return to_proto(self.request_desc.full_name, payload)
+                return to_proto(self.request_desc.full_name, payload, validate=validate)
             except ValidationError as e:
                 raise BadRequestError(list(e.violations)) from None
         request = self.request_class()

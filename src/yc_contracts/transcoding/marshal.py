@@ -37,7 +37,7 @@ def transcode_response(call: GrpcCall, result: object) -> HttpResponse:
     if isinstance(result, message.Message) and result.DESCRIPTOR.full_name == call.response_type:
         try:
             body = orjson.dumps(_response_json(call, result, pool))
-        except _MarshalError as e:
+        except MarshalError as e:
             return _error_response(e.status)
         return HttpResponse(200, (("content-type", JSON_CONTENT_TYPE),), body)
     status = _status_of(result, pool)
@@ -51,10 +51,29 @@ def transcode_response(call: GrpcCall, result: object) -> HttpResponse:
 _StatusJson: TypeAlias = dict[str, Any]
 
 
-class _MarshalError(Exception):
+class MarshalError(Exception):
+    """A response message that cannot be printed as REST JSON; ``status`` is the UNKNOWN Status JSON to send."""
+
     def __init__(self, status: _StatusJson) -> None:
         super().__init__(status["message"])
         self.status = status
+
+
+def message_json(call: GrpcCall, msg: message.Message) -> bytes:
+    """One response message of ``call`` as REST JSON bytes (its ``response_body`` field's, if the route names one).
+
+    For servers that send a stream as it arrives: :func:`transcode_response` does the same for a whole result.
+
+    Raises:
+        MarshalError: the message cannot be printed (its ``status`` is the error to send instead).
+    """
+    return orjson.dumps(_response_json(call, msg, call.method_info.descriptor.input_type.file.pool))
+
+
+def error_status(call: GrpcCall, error: object) -> _StatusJson | None:
+    """A ``google.rpc.Status`` message or an RpcError-like object as Status JSON (``code``, ``message``,
+    ``details`` with their types printed from the call's registry); ``None`` for anything else."""
+    return _status_of(error, call.method_info.descriptor.input_type.file.pool)
 
 
 def _error_response(status: _StatusJson) -> HttpResponse:
@@ -86,7 +105,7 @@ def _stream_response(call: GrpcCall, result: object, pool: descriptor_pool.Descr
         if isinstance(item, message.Message) and item.DESCRIPTOR.full_name == call.response_type:
             try:
                 lines.append(b'{"result":' + orjson.dumps(_response_json(call, item, pool)) + b"}")
-            except _MarshalError as e:
+            except MarshalError as e:
                 error = e.status
                 break
             continue
@@ -120,7 +139,7 @@ def _response_json(call: GrpcCall, msg: message.Message, pool: descriptor_pool.D
             return printed[leaf.json_name]
         return {} if leaf.message_type is not None else None
     except (TypeError, KeyError, ValueError, AttributeError, json_format.Error) as e:
-        raise _MarshalError(
+        raise MarshalError(
             {"code": CODE_NAMES["UNKNOWN"], "message": f"cannot marshal the response: {e}", "details": []}
         ) from e
 

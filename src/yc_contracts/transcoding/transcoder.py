@@ -86,6 +86,7 @@ def transcode(
     body: bytes | str | Mapping[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
     registry: Registry | None = None,
+    validate: bool = True,
 ) -> GrpcCall:
     """The gRPC call an HTTP request maps to under the registry's ``google.api.http`` routes.
 
@@ -101,6 +102,8 @@ def transcode(
         headers: request headers; those in :data:`FORWARDED_HEADERS` and every ``Grpc-Metadata-<name>`` (as
             ``<name>``) become metadata, everything else (hop-by-hop headers included) is left behind.
         registry: the routes to use; the contract's own by default.
+        validate: for the contract's registry, check the request against the contract (its rules and limits,
+            every error a violation of the BadRequestError); ``False`` keeps only ProtoJSON's own checks.
 
     Raises:
         RouteNotFoundError: no route's template matches the path (404).
@@ -122,7 +125,7 @@ def transcode(
     if query is not None:
         params += _query_params(query, errors)
     metadata = request_metadata(headers, errors)
-    request = route.bind(captured, params, body, errors)
+    request = route.bind(captured, params, body, errors, validate=validate)
     method = route.method
     return GrpcCall(
         method=method.grpc_path,

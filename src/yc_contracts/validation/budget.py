@@ -12,6 +12,12 @@ from yc_contracts.validation.violations import Violation
 MAX_VIOLATIONS: Final = 1000
 """Violations reported per payload by default; past it, one ``limit.violations`` says how many more were found."""
 
+MAX_REQUEST_BYTES: Final = 32 * 1024 * 1024
+"""32 MiB: what the CLI reads of one input and the gateway of one request body, by default. The largest request
+the contract allows is an OCR request whose ``content`` decodes to 20 MiB (the ``ocr.max_file_bytes`` limit):
+27,962,028 characters of base64, plus the other fields and a little JSON escaping, about 28 MB. 32 MiB leaves
+room for that and for ``\\/`` escapes, and stops a runaway file, pipe or upload long before it costs gigabytes."""
+
 
 class Budget:
     """Room left for violations in one run, and the count of those found past it (``exact`` while every
