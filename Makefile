@@ -13,7 +13,7 @@ PY := $(VENV)/bin/python
 TEST_ENVS := .venv-pb6 .venv-pb7 .venv-fuzz
 
 .DEFAULT_GOAL := help
-.PHONY: help install generate check-generated lint typecheck test test-pb6 test-pb7 test-deep demo bench bench-startup fuzz clean
+.PHONY: help install browser generate check-generated lint typecheck test test-pb6 test-pb7 test-deep demo bench bench-startup fuzz clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -45,10 +45,21 @@ lint: $(VENV)/.installed ## ruff lint and format check
 typecheck: $(VENV)/.installed ## mypy --strict on src/
 	$(VENV)/bin/mypy
 
-test-pb6: .venv-pb6/.installed ## the test suite on protobuf 6.31.1, beside the official SDK
+# The one thing PyPI cannot give: a browser for the test that drives the gateway's /docs page (Debian's chromium and
+# its chromedriver; Selenium from PyPI talks to them). Installed with apt-get when missing and we are root.
+APT_BROWSER := chromium chromium-driver
+browser: ## Debian's chromium + chromium-driver (apt-get, as root) for the /docs browser test
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q --no-install-recommends $(APT_BROWSER) >/dev/null \
+	  || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $(APT_BROWSER) >/dev/null; }; \
+	else echo "make browser: not root; install them with: sudo apt-get install $(APT_BROWSER) (the /docs browser test is skipped without them)" >&2; fi
+
+test-pb6: .venv-pb6/.installed browser ## the test suite on protobuf 6.31.1, beside the official SDK
 	.venv-pb6/bin/python -m pytest
 
-test-pb7: .venv-pb7/.installed ## the test suite on protobuf 7.x
+test-pb7: .venv-pb7/.installed browser ## the test suite on protobuf 7.x
 	.venv-pb7/bin/python -m pytest
 
 test: check-generated lint typecheck test-pb6 test-pb7 ## everything: freshness, lint, types, tests on both runtimes
@@ -59,10 +70,11 @@ test-deep: .venv-pb6/.installed ## the property suite with HYPOTHESIS_PROFILE=de
 demo: $(VENV)/.installed ## the showcase: validate, convert, transcode, export schemas, find breaking changes
 	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash examples/demo.sh
 
-bench: $(VENV)/.installed ## benchmarks: validators vs jsonschema, fastjsonschema, jsonschema-rs; converters vs json_format
+bench: $(VENV)/.installed ## benchmarks: validators vs jsonschema, fastjsonschema, jsonschema-rs; converters vs json_format; the gateway vs direct gRPC
 	$(PY) bench/run.py
 	$(PY) bench/convert.py
 	$(PY) bench/errors.py
+	$(PY) bench/gateway.py
 
 clean: ## remove the virtualenvs and caches
 	rm -rf $(VENV) $(TEST_ENVS) build dist src/*.egg-info .mypy_cache .ruff_cache .pytest_cache

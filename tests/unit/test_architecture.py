@@ -16,9 +16,20 @@ import yc_contracts
 PACKAGE = Path(yc_contracts.__file__).parent
 
 # The flow of docs/architecture.md, top to bottom: a module may import from its own layer and the layers above.
-LAYERS = ["contract", "rules", "schema", "validation", "conversion", "transcoding", "gateway", "cli", "testing"]
+LAYERS = [
+    "contract",
+    "rules",
+    "schema",
+    "validation",
+    "conversion",
+    "transcoding",
+    "gateway",
+    "emulator",
+    "cli",
+    "testing",
+]
 SURFACE = {"yc_contracts", "yc_contracts.__main__", "yc_contracts._version"}
-SURFACE_LAYERS = {"gateway", "cli"}
+SURFACE_LAYERS = {"gateway", "emulator", "cli"}
 """Layers that are products of their own (a server, a command): they may name the package's version."""
 
 

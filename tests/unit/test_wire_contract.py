@@ -132,3 +132,22 @@ def test_a_changed_fact_is_reported(
     assert total == EXPECTED_FACTS
     assert matched < total
     assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_documented_endpoints_are_the_reference_ones(contract_table: dict[str, Any]) -> None:
+    """The gateway's default upstreams (contract/endpoints.py) are the reference's ``endpoints.by_service``."""
+    from yc_contracts.contract.endpoints import DOCUMENTED_ENDPOINTS, documented_endpoint
+
+    expected: dict[str, str] = {}
+    for service, entry in contract_table["endpoints"]["by_service"].items():
+        if "methods" in entry:
+            for method, where in entry["methods"].items():
+                expected[f"{service}/{method}"] = where["grpc"]
+        else:
+            expected[service] = entry["grpc"]
+    assert dict(DOCUMENTED_ENDPOINTS) == expected
+    routed = {(m.service, m.name) for m in yc_contracts.registry.methods() if m.routes}
+    assert all(documented_endpoint(service, name) for service, name in routed)
+    assert documented_endpoint("yandex.cloud.ai.stt.v2.SttService", "LongRunningRecognize") == (
+        "transcribe.api.cloud.yandex.net:443"
+    )

@@ -20,6 +20,7 @@ the routes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import re
@@ -121,6 +122,11 @@ class Gateway:
             self._in_flight += 1
             try:
                 await self._http(scope, receive, send)
+            except Exception as e:  # a bug: one clear 500 for this request, and the server keeps serving
+                log.exception("internal error on %s %s", scope.get("method"), scope.get("path"))
+                text = f"internal error in the gateway ({type(e).__name__}); its log has the details"
+                with contextlib.suppress(Exception):  # unless the response had already started
+                    await _send_whole(send, _status_response(CODE_NAMES["INTERNAL"], text))
             finally:
                 self._in_flight -= 1
         elif kind == "lifespan":
@@ -289,7 +295,11 @@ class Gateway:
                     break
                 except grpc.aio.AioRpcError as e:
                     if not writer.started:  # failed before its first message: an ordinary error response
-                        return await writer.whole(transcode_response(call, e), await _forwarded(grpc_call))
+                        status = error_status(call, e) or {"code": CODE_NAMES["UNKNOWN"], "message": "", "details": []}
+                        error = HttpResponse(
+                            http_status(status["code"]), (("content-type", JSON_CONTENT_TYPE),), orjson.dumps(status)
+                        )
+                        return await writer.whole(error, await _forwarded(grpc_call))
                     return await writer.fail(error_status(call, e) or {})
                 except asyncio.CancelledError:
                     if not watcher.done():
@@ -416,8 +426,8 @@ class _StreamWriter:
         return http_status(code)
 
     async def finish(self, grpc_call: Any) -> int:
-        if not self.started:  # an empty stream
-            await self._start(grpc_call)
+        if not self.started:  # an empty stream: whole before its headers go, so the trailers' ids can go too
+            await self._start(grpc_call, await _forwarded(grpc_call))
             end = b"[]" if self.array else b""
         else:
             end = b"]" if self.array else b""
@@ -428,17 +438,20 @@ class _StreamWriter:
         await _send_whole(self._send, HttpResponse(response.status, response.headers + extra, response.body))
         return response.status
 
-    async def _start(self, grpc_call: Any) -> None:
+    async def _start(self, grpc_call: Any, forwarded: tuple[tuple[str, str], ...] | None = None) -> None:
         self.started = True
         content_type = JSON_CONTENT_TYPE if self.array else NDJSON_CONTENT_TYPE
         headers = [(b"content-type", content_type.encode())]
-        try:
-            metadata = await grpc_call.initial_metadata()
-        except Exception:
-            metadata = None
-        for key, value in metadata or ():
-            if key in RESPONSE_HEADERS and isinstance(value, str):
-                headers.append((key.encode(), value.encode("latin-1", "replace")))
+        if forwarded is None:
+            try:
+                metadata = await grpc_call.initial_metadata()
+            except Exception:
+                metadata = None
+            forwarded = tuple(
+                (key, value) for key, value in metadata or () if key in RESPONSE_HEADERS and isinstance(value, str)
+            )
+        for key, value in forwarded:
+            headers.append((key.encode(), value.encode("latin-1", "replace")))
         await self._send({"type": "http.response.start", "status": 200, "headers": headers})
 
 

@@ -28,6 +28,22 @@ _VARIABLE = re.compile(r"\{([a-zA-Z0-9_.]+)(?:=[^}]*)?\}")
 _STATUS = "google.rpc.Status"
 
 
+_PLAIN_STATUS: dict[str, Any] = {
+    "title": _STATUS,
+    "description": "The error of a failed call: its gRPC code, a message, and typed details.",
+    "type": "object",
+    "properties": {
+        "code": {"type": "integer", "description": "The google.rpc.Code."},
+        "message": {"type": "string"},
+        "details": {
+            "type": "array",
+            "items": {"type": "object", "required": ["@type"], "properties": {"@type": {"type": "string"}}},
+        },
+    },
+}
+"""google.rpc.Status for a registry that does not define it (every route's error answer refers to it)."""
+
+
 def _component(key: str) -> str:
     return key  # full names are valid component names (letters, digits, '.', '_')
 
@@ -87,10 +103,18 @@ def _json_path(message: descriptor.Descriptor, path: str) -> str:
 def build_openapi(registry: Registry, documents: Mapping[str, Mapping[str, Any]], version: str) -> dict[str, Any]:
     """The OpenAPI 3.1 document for every route of ``registry``; ``documents`` are the JSON Schema documents."""
     components = {_component(key): _rewrite_refs(dict(doc)) for key, doc in documents.items()}
+    if _STATUS not in components:  # a registry whose files do not import google/rpc/status.proto
+        components[_STATUS] = _PLAIN_STATUS
     paths: dict[str, dict[str, Any]] = {}
+    seen: dict[str, int] = {}
     for route in registry.routes():
         item = paths.setdefault(_openapi_path(route.path), {})
-        item[route.verb.lower()] = _operation(registry, route, documents)
+        operation = _operation(registry, route, documents)
+        # operationIds are unique: a method's additional bindings get _2, _3… (as grpc-gateway's openapiv2 does)
+        count = seen[operation["operationId"]] = seen.get(operation["operationId"], 0) + 1
+        if count > 1:
+            operation["operationId"] += f"_{count}"
+        item[route.verb.lower()] = operation
     return {
         "openapi": OPENAPI_VERSION,
         "info": {

@@ -243,12 +243,18 @@ class CompiledRoute:
         schemas, so their requests go through ``json_format`` over the registry's pool.
         """
         if self.table.registry is default_registry():
-            from yc_contracts.conversion.protojson import to_proto
+            from yc_contracts.conversion.protojson import ConversionError, to_proto
+            from yc_contracts.validation.validator import check
 
             try:
                 return to_proto(self.request_desc.full_name, payload, validate=validate)
             except ValidationError as e:
                 raise BadRequestError(list(e.violations)) from None
+            except ConversionError as e:  # not ProtoJSON at all (validate=False): say where, as validation would
+                found = [v for v in check(self.request_desc.full_name, payload) if v.severity == "error"]
+                raise BadRequestError(
+                    found or [Violation("", "http.body_invalid", f"the request is not valid REST JSON: {e}")]
+                ) from None
         request = self.request_class()
         try:
             json_format.ParseDict(payload, request, ignore_unknown_fields=False, descriptor_pool=self.table.pool)

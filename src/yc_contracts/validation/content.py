@@ -164,15 +164,27 @@ def _pixels(text: str, fmt: str, where: str, max_pixels: int) -> list[Violation]
     return []
 
 
-def _pdf_pages(text: str, where: str, max_pages: int) -> list[Violation]:
+def pdf_page_count(text: str) -> int | None:
+    """The number of pages of a base64 PDF, or ``None`` when it cannot be read."""
+    try:
+        return _count_pdf_pages(text)
+    except _UnreadableError:
+        return None
+
+
+def _count_pdf_pages(text: str) -> int:
     import logging
 
     import pypdf
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # pypdf logs recoverable damage as warnings
     data = _base64.decode(text)
+    return _parse(lambda: len(pypdf.PdfReader(io.BytesIO(data), strict=False).pages))
+
+
+def _pdf_pages(text: str, where: str, max_pages: int) -> list[Violation]:
     try:
-        pages = _parse(lambda: len(pypdf.PdfReader(io.BytesIO(data), strict=False).pages))
+        pages = _count_pdf_pages(text)
     except _UnreadableError as e:
         return [
             Violation(
