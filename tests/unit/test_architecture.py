@@ -29,7 +29,7 @@ LAYERS = [
     "testing",
 ]
 SURFACE = {"yc_contracts", "yc_contracts.__main__", "yc_contracts._version"}
-SURFACE_LAYERS = {"gateway", "emulator", "cli"}
+SURFACE_LAYERS = {"gateway", "emulator", "client", "cli"}
 """Layers that are products of their own (a server, a command): they may name the package's version."""
 
 

@@ -151,3 +151,17 @@ def test_documented_endpoints_are_the_reference_ones(contract_table: dict[str, A
     assert documented_endpoint("yandex.cloud.ai.stt.v2.SttService", "LongRunningRecognize") == (
         "transcribe.api.cloud.yandex.net:443"
     )
+
+
+def test_documented_rest_bases_are_the_reference_ones(contract_table: dict[str, Any]) -> None:
+    """The REST client's default base URLs are the reference's ``rest_base`` (and STT v2's method ``rest``)."""
+    from yc_contracts.contract.endpoints import DOCUMENTED_REST_BASES
+
+    expected: dict[str, str] = {}
+    for service, entry in contract_table["endpoints"]["by_service"].items():
+        for method, where in entry.get("methods", {}).items():
+            if where["rest"]:
+                expected[f"{service}/{method}"] = where["rest"].split("/speech/")[0]
+        if entry.get("rest_base"):
+            expected[service] = entry["rest_base"]
+    assert dict(DOCUMENTED_REST_BASES) == expected

@@ -30,6 +30,30 @@ DOCUMENTED_ENDPOINTS: Final[Mapping[str, str]] = MappingProxyType(
 are served from different hosts."""
 
 
+DOCUMENTED_REST_BASES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "yandex.cloud.ai.ocr.v1.TextRecognitionService": "https://ocr.api.cloud.yandex.net",
+        "yandex.cloud.ai.ocr.v1.TextRecognitionAsyncService": "https://ocr.api.cloud.yandex.net",
+        "yandex.cloud.ai.stt.v2.SttService/LongRunningRecognize": "https://transcribe.api.cloud.yandex.net",
+        "speechkit.stt.v3.AsyncRecognizer": "https://stt.api.cloud.yandex.net",
+        "yandex.cloud.operation.OperationService": "https://operation.api.cloud.yandex.net",
+    }
+)
+"""The documented REST base URL by service (or ``<service>/<method>``): where its ``google.api.http`` routes are."""
+
+IAM_TOKEN_URL: Final = "https://iam.api.cloud.yandex.net/iam/v1/tokens"
+"""Where a service account's signed JWT is exchanged for an IAM token (also the JWT's audience)."""
+
+
+def documented_rest_base(service: str, method: str | None = None) -> str | None:
+    """The documented REST base URL of a method or service, or ``None``."""
+    if method is not None:
+        found = DOCUMENTED_REST_BASES.get(f"{service}/{method}")
+        if found is not None:
+            return found
+    return DOCUMENTED_REST_BASES.get(service)
+
+
 def documented_endpoint(service: str, method: str | None = None) -> str | None:
     """The documented ``HOST:PORT`` of a method (``method`` is its short name) or a whole service, or ``None``.
 

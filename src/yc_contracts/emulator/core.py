@@ -4,6 +4,7 @@ port with the admin API under ``/_emulator/``, and the Python API a test drives 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import threading
 from collections.abc import Mapping
@@ -112,7 +113,8 @@ class Emulator:
             self._http = None
         if self._loop is not None and self._server is not None:
             server = self._server
-            with contextlib.suppress(RuntimeError):  # the loop already ended
+            # the loop may end (and cancel this) as soon as the server stops, or have ended already
+            with contextlib.suppress(RuntimeError, concurrent.futures.CancelledError):
                 asyncio.run_coroutine_threadsafe(server.stop(grace), self._loop).result(grace + 10)
         if self._thread is not None:
             self._thread.join(grace + 10)
