@@ -146,7 +146,14 @@ class ServiceAccountKey:
             if self._http is None:
                 client.close()
         if response.status_code != 200:
-            raise AuthError(f"the IAM token exchange at {self.token_url} answered {response.status_code}")
+            try:
+                reason = str(response.json().get("message", ""))[:300]
+            except (ValueError, AttributeError):
+                reason = ""
+            raise AuthError(
+                f"the IAM token exchange at {self.token_url} answered {response.status_code}"
+                + (f": {reason}" if reason else "")
+            )
         try:
             body = response.json()
             token = body["iamToken"]
