@@ -11,6 +11,9 @@ Admin endpoints (JSON in and out; an error is ``{"error": "…"}`` with 400, 404
 - ``POST /_emulator/reset``: forget operations, calls and faults.
 - ``GET /_emulator/config``, ``PUT /_emulator/config`` with the settings to change (as in the config file).
 - ``POST /_emulator/clock:advance`` with ``{"seconds": 60}``: move the emulator's time forward.
+
+Beside them, ``POST /iam/v1/tokens`` exchanges a service account's signed JWT for an IAM token
+(:mod:`yc_contracts.emulator.iam`), so a client's ``token_url`` can point here.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from urllib.parse import parse_qs, unquote
 import orjson
 
 from yc_contracts.emulator.faults import Fault
+from yc_contracts.emulator.iam import TOKEN_PATH, TokenError, rfc3339
 
 if TYPE_CHECKING:
     from yc_contracts.emulator.core import Emulator
@@ -50,6 +54,9 @@ def http_app(emulator: Emulator) -> Callable[[Scope, Receive, Send], Awaitable[N
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(ADMIN_PREFIX):
             await _admin(emulator, scope, receive, send)
+            return
+        if scope["type"] == "http" and scope["path"] == TOKEN_PATH:
+            await _token(emulator, scope, receive, send)
             return
         await gateway(scope, receive, send)
 
@@ -92,6 +99,29 @@ async def _body(receive: Receive) -> Any:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as e:
         raise AdminError(400, f"the body is not JSON: {e}") from None
+
+
+async def _token(emulator: Emulator, scope: Scope, receive: Receive, send: Send) -> None:
+    """``POST /iam/v1/tokens``: a signed JWT for an IAM token (:mod:`yc_contracts.emulator.iam`)."""
+    status: int = 200
+    payload: dict[str, Any] = {}
+    try:
+        if scope["method"] != "POST":
+            raise AdminError(405, 'POST {"jwt": "…"} here')
+        body = await _body(receive)
+        jwt_text = body.get("jwt") if isinstance(body, dict) else None
+        if not isinstance(jwt_text, str):
+            raise AdminError(400, 'POST {"jwt": "<signed JWT>"}')
+        token, expires = emulator.iam.exchange(jwt_text, emulator.clock.now())
+        payload = {"iamToken": token, "expiresAt": rfc3339(expires)}
+    except AdminError as e:
+        status, payload = e.status, {"code": 3 if e.status == 400 else 12, "message": str(e), "details": []}
+    except TokenError as e:
+        status, payload = 401, {"code": 16, "message": str(e), "details": []}
+    data = orjson.dumps(payload)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": data})
 
 
 def _route(emulator: Emulator, verb: str, path: str, query: dict[str, list[str]], body: Any) -> tuple[int, Any]:

@@ -15,6 +15,7 @@ from google.protobuf import message
 from yc_contracts.contract.registry import Registry, default_registry
 from yc_contracts.emulator.config import PROGRESSION_METADATA, EmulatorConfig
 from yc_contracts.emulator.faults import Fault, FaultPlan
+from yc_contracts.emulator.iam import TokenIssuer
 from yc_contracts.emulator.journal import Call, Journal
 from yc_contracts.emulator.operations import Clock, OperationRecord, OperationStore
 from yc_contracts.emulator.progression import Progression
@@ -53,6 +54,8 @@ class Emulator:
         self.operations = OperationStore(self.clock, self.config.seed, self.config.retention)
         self.faults = FaultPlan()
         self.journal = Journal()
+        self.iam = TokenIssuer()
+        """The IAM token exchange at ``POST /iam/v1/tokens`` of the HTTP port."""
         self._grpc_listen = grpc
         self._http_listen = http
         self._grpc_port = 0
@@ -194,7 +197,8 @@ class Emulator:
             )
         allowed = self.config.api_keys if scheme == "Api-Key" else self.config.iam_tokens
         configured = self.config.api_keys or self.config.iam_tokens
-        if configured and secret not in allowed:
+        issued = scheme == "Bearer" and self.iam.valid(secret, self.clock.now())
+        if configured and secret not in allowed and not issued:
             what = "API key" if scheme == "Api-Key" else "IAM token"
             raise EmulatedError("UNAUTHENTICATED", f"the {what} is not valid")
 
@@ -271,6 +275,15 @@ class Emulator:
                 raise ValueError(f"operation {operation_id!r} is already done")
             self.operations.finish(record, {"code": CODE_NAMES[code.upper()], "message": message, "details": []})
             return record
+
+    def add_service_account_key(self, key: Mapping[str, Any]) -> None:
+        """Trust a service account's authorized key at the token exchange (its JSON; the public half is used)."""
+        self.iam.add_key(key)
+
+    @property
+    def token_url(self) -> str:
+        """The IAM token exchange of this emulator (a client's ``ServiceAccountKey(token_url=…)``)."""
+        return self.http_url + "/iam/v1/tokens"
 
     # ------------------------------------------------------------------------------------------- faults
 
