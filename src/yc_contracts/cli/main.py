@@ -133,6 +133,10 @@ def _parser(stdout: TextIO, stderr: TextIO) -> _Parser:
 
     _cli_gateway.add_parser(command, _size)
 
+    from yc_contracts.cli import recognize as _cli_recognize
+
+    _cli_recognize.add_parser(command, _size)
+
     listing = command(
         "list",
         "list the contract's services, methods, HTTP routes and messages",
@@ -426,6 +430,10 @@ def _dispatch(args: argparse.Namespace, streams: Streams) -> int:
         from yc_contracts.cli import gateway as _cli_gateway
 
         return _cli_gateway.command(args, streams)
+    if name == "recognize":
+        from yc_contracts.cli import recognize as _cli_recognize
+
+        return _cli_recognize.command(args, streams)
     return _cmd_list(args, streams)
 
 
