@@ -4,6 +4,8 @@ serving every method of a registry with handlers the test sets, and recording ev
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,7 +67,9 @@ class FakeUpstream:
 
     def __exit__(self, *exc: object) -> None:
         if self._loop is not None and self._server is not None:
-            asyncio.run_coroutine_threadsafe(self._server.stop(0), self._loop).result(30)
+            # asyncio.run may cancel this as soon as the server has terminated: that is a clean stop too
+            with contextlib.suppress(concurrent.futures.CancelledError, RuntimeError):
+                asyncio.run_coroutine_threadsafe(self._server.stop(0), self._loop).result(30)
         self._thread.join(30)
 
     def _main(self) -> None:

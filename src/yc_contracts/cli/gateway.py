@@ -97,7 +97,7 @@ def command(args: argparse.Namespace, streams: Streams) -> int:
     try:
         asgi = app(upstream_spec(args.upstream), **options)
     except (ValueError, TypeError) as e:
-        raise UsageError(f"gateway: {e}") from None
+        raise UsageError(f"gateway: --upstream: {e}") from None
     try:
         server = Server(
             asgi,

@@ -24,6 +24,10 @@ DEFAULT_MAX_RECEIVE_MESSAGE_SIZE: Final = 256 * 1024 * 1024
 """The gRPC receive limit of the gateway's channels: 256 MiB, not gRPC's 4 MiB default, which the documentation
 warns large recognition results exceed."""
 
+MAX_RECONNECT_BACKOFF_MS: Final = 2000
+"""The longest wait between attempts to reconnect to an upstream that is down, so that one back from an outage is
+used again within seconds (gRPC's own default lets the wait grow to two minutes)."""
+
 ALL_METHODS: Final = "*"
 """The key of an upstreams mapping that stands for every method no other key names."""
 
@@ -91,7 +95,8 @@ def resolve(
     """The upstream of every method, by its gRPC path (``/package.Service/Method``).
 
     ``spec`` is ``None`` (the documented endpoints), one ``HOST:PORT`` or :class:`Upstream` for every method, or a
-    mapping whose keys are service full names, ``<service>/<method>`` names, or ``"*"`` for the rest.
+    mapping whose keys are service full names, ``<service>/<method>`` names, or ``"*"`` for the rest (without
+    ``"*"``, the methods it does not name keep their documented endpoints).
 
     Raises:
         ValueError: a target is not ``HOST:PORT``; a key names no service or method of the registry; a method has
@@ -107,7 +112,8 @@ def resolve(
         fallback = lambda m: None  # noqa: E731
     elif isinstance(spec, Mapping):
         by_key = dict(spec)
-        fallback = lambda m: None  # noqa: E731
+        # services the mapping does not name keep their documented endpoints (if they have any)
+        fallback = lambda m: documented_endpoint(m.service, m.name)  # noqa: E731
         known = {m.service for m in methods} | {f"{m.service}/{m.name}" for m in methods} | {ALL_METHODS}
         unknown = sorted(str(k) for k in by_key if k not in known)
         if unknown:
@@ -145,6 +151,9 @@ class Channels:
             ("grpc.max_send_message_length", -1),
             ("grpc.primary_user_agent", user_agent),
             ("grpc.enable_retries", 0),  # a retry is the HTTP client's decision, not the gateway's
+            # gRPC's reconnect backoff grows to 120 s: after an outage of a minute the gateway would go on answering
+            # 503 for a minute more once the upstream is back. Reconnecting every 2 s at most costs next to nothing.
+            ("grpc.max_reconnect_backoff_ms", MAX_RECONNECT_BACKOFF_MS),
         ]
         self._channels: dict[Upstream, grpc.aio.Channel] = {}
 
