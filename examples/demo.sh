@@ -10,14 +10,20 @@ examples=$(pwd)
 command -v yc-contracts >/dev/null || { echo "yc-contracts is not on PATH (run: make demo)" >&2; exit 1; }
 
 scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
+background=()  # processes started in the background (step 12), stopped on exit whatever happens
+cleanup() {
+  local pid
+  for pid in ${background[@]+"${background[@]}"}; do stop "$pid"; done
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-# show COMMAND...: print it as you would type it (arguments with spaces quoted).
+# show COMMAND...: print it as you would type it (arguments with spaces, "?", "*" or "&" quoted).
 show() {
   local out="$" arg
   for arg in "$@"; do
-    case $arg in *[[:space:]]*) out+=" \"$arg\"" ;; *) out+=" $arg" ;; esac
+    case $arg in *[[:space:]?*\&]*) out+=" \"$arg\"" ;; *) out+=" $arg" ;; esac
   done
   printf '%s\n' "$out"
 }
@@ -33,6 +39,54 @@ expect() {
     exit 1
   fi
   if [ "$want" -ne 0 ]; then printf '(exit status %s)\n' "$got"; fi
+}
+# started NAME PATTERN COMMAND...: show COMMAND and run it in the background (its output in $scratch/NAME.log), wait
+# up to 15 s for a line of its output matching PATTERN, print its output so far, and set $ready to that line.
+started() {
+  local name=$1 pattern=$2 log="$scratch/$1.log" pid
+  shift 2
+  printf '%s &\n' "$(show "$@")"
+  "$@" > "$log" 2>&1 &
+  pid=$!
+  background+=("$pid")
+  ready=""
+  for _ in $(seq 150); do
+    ready=$(grep -m1 -E "$pattern" "$log" || true)
+    if [ -n "$ready" ] || ! kill -0 "$pid" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  sed 's/^/   /' "$log"
+  if [ -z "$ready" ]; then
+    echo "demo: $name did not start" >&2
+    exit 1
+  fi
+}
+# stop PID: SIGTERM, and SIGKILL if it is still running 5 s later.
+stop() {
+  kill -TERM "$1" 2>/dev/null || return 0
+  for _ in $(seq 50); do
+    kill -0 "$1" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -KILL "$1" 2>/dev/null || true
+}
+# request STATUS CURL-ARGUMENTS...: show and run curl (10 s at most), print the response body and its HTTP status, and
+# fail the demo unless the status is STATUS. The body is kept in $scratch/response.
+request() {
+  local want=$1 code
+  shift
+  show curl -sS "$@"
+  code=$(curl -sS --max-time 10 -o "$scratch/response" -w '%{http_code}' "$@") || {
+    echo "demo: curl failed" >&2
+    exit 1
+  }
+  cat "$scratch/response"
+  if [ -n "$(tail -c1 "$scratch/response")" ]; then echo; fi
+  printf '(HTTP %s)\n' "$code"
+  if [ "$code" != "$want" ]; then
+    echo "demo: expected HTTP $want, got $code" >&2
+    exit 1
+  fi
 }
 
 step "1. What the contract holds"
@@ -114,3 +168,33 @@ cd "$examples"
 
 step "11. The text-format examples through the wire format, and into the official SDK's classes"
 expect 0 python roundtrip.py ./*.txtpb
+
+step "12. REST -> gateway -> gRPC: the gateway in front of a gRPC server"
+echo "   recognizer_server.py is a tiny STT v3 gRPC server with canned answers (the emulator will replace it)."
+command -v curl >/dev/null || { echo "demo: step 12 needs curl" >&2; exit 1; }
+started "grpc server" '^grpc ' python recognizer_server.py
+upstream=${ready#grpc }
+started gateway '^listening on ' yc-contracts gateway --listen 127.0.0.1:0 --upstream "$upstream"
+url=${ready#listening on }
+step "   ...a valid request: the gRPC server's Operation, as REST JSON"
+request 200 -X POST "$url/stt/v3/recognizeFileAsync" -H "Content-Type: application/json" \
+  --data @payloads/stt_v3/recognize_file.good.json
+operation=$(python -c 'import json, sys; print(json.load(sys.stdin)["id"])' < "$scratch/response")
+request 200 "$url/operations/$operation"
+step "   ...a server stream: one JSON object per line (NDJSON) as the messages arrive"
+request 200 "$url/stt/v3/getRecognition?operationId=$operation"
+step "   ...a gRPC error becomes its HTTP status (NOT_FOUND: 404) with the google.rpc.Status as the body"
+request 404 "$url/operations/f8dnosuchoperation01"
+step "   ...a request that breaks the contract: 400 with every violation (google.rpc.BadRequest); gRPC is not called"
+cd "$scratch"
+cat > bad.json <<'JSON'
+{"uri": "https://storage.yandexcloud.net/speechkit-bucket/calls/call-0042.ogg", "content": "UklGRg==",
+ "recognitionModel": {"model": "general", "audioFormat": {"rawAudio": {"audioEncoding": "LINEAR16_PCM", "sampleRateHertz": "8k"}}}}
+JSON
+echo "$ cat bad.json"
+cat bad.json
+request 400 -X POST "$url/stt/v3/recognizeFileAsync" -H "Content-Type: application/json" --data @bad.json
+cd "$examples"
+echo "   stopping the gateway (it lets requests in flight finish) and the gRPC server"
+for pid in "${background[@]}"; do stop "$pid"; done
+background=()
