@@ -28,6 +28,10 @@ MAX_RECONNECT_BACKOFF_MS: Final = 2000
 """The longest wait between attempts to reconnect to an upstream that is down, so that one back from an outage is
 used again within seconds (gRPC's own default lets the wait grow to two minutes)."""
 
+STREAM_WINDOW_BYTES: Final = 1024 * 1024
+"""The HTTP/2 receive window of the gateway's channels: what an upstream may send ahead of what the HTTP client
+has read (BDP probing, gRPC's default, grows it to tens of MiB on fast links)."""
+
 ALL_METHODS: Final = "*"
 """The key of an upstreams mapping that stands for every method no other key names."""
 
@@ -154,6 +158,11 @@ class Channels:
             # gRPC's reconnect backoff grows to 120 s: after an outage of a minute the gateway would go on answering
             # 503 for a minute more once the upstream is back. Reconnecting every 2 s at most costs next to nothing.
             ("grpc.max_reconnect_backoff_ms", MAX_RECONNECT_BACKOFF_MS),
+            # Flow control: a fixed receive window instead of BDP probing, whose window grows to tens of MiB
+            # on loopback and so lets a stream buffer that much in the gateway while a slow HTTP client reads.
+            # 1 MiB still fills a 50 ms round trip at ~20 MB/s.
+            ("grpc.http2.bdp_probe", 0),
+            ("grpc.http2.lookahead_bytes", STREAM_WINDOW_BYTES),
         ]
         self._channels: dict[Upstream, grpc.aio.Channel] = {}
 
