@@ -106,7 +106,9 @@ class FakeUpstream:
         def record(request: Any, context: grpc.aio.ServicerContext) -> Handler:
             metadata = dict(context.invocation_metadata() or ())
             self.received.append(Received(path, request, metadata, context.time_remaining()))
-            context.add_done_callback(lambda c: (self.cancelled if c.cancelled() else self.finished).append(path))
+            # grpc.aio's context.cancelled() reads False in a done callback: cancellations are recorded where the
+            # handler is cancelled (below); every call that ends is in `finished`
+            context.add_done_callback(lambda c: self.finished.append(path))
             handler = self.handlers.get(path)
             if handler is None:
                 raise LookupError(f"no handler for {path}")
@@ -116,16 +118,24 @@ class FakeUpstream:
 
             async def stream(request: Any, context: grpc.aio.ServicerContext) -> Any:
                 handler = record(request, context)
-                async for item in handler(request, context):
-                    yield item
+                try:
+                    async for item in handler(request, context):
+                        yield item
+                except (asyncio.CancelledError, GeneratorExit):
+                    self.cancelled.append(path)
+                    raise
 
             return stream
 
         async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
             handler = record(request, context)
-            result = handler(request, context)
-            if asyncio.iscoroutine(result):
-                result = await result
+            try:
+                result = handler(request, context)
+                if asyncio.iscoroutine(result):
+                    result = await result
+            except asyncio.CancelledError:
+                self.cancelled.append(path)
+                raise
             return result
 
         return unary

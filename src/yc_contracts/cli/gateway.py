@@ -113,7 +113,12 @@ def command(args: argparse.Namespace, streams: Streams) -> int:
         raise UsageError(f"gateway: {e}") from None
     except OSError as e:
         raise UsageError(f"gateway: cannot listen on {args.listen}: {e.strerror or e}") from None
-    logging.getLogger("yc_contracts.gateway").setLevel(args.log_level.upper())
+    gateway_log = logging.getLogger("yc_contracts.gateway")
+    gateway_log.setLevel(args.log_level.upper())
+    if not gateway_log.handlers:  # the gateway's own lines (method, path, status, time: never headers or bodies)
+        handler = logging.StreamHandler(streams.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+        gateway_log.addHandler(handler)
     for line in _upstream_lines(asgi):
         streams.stderr.write(line + "\n")
 
