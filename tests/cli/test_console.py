@@ -97,7 +97,8 @@ def test_version_imports_no_protobuf() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout == (
-        "['yc_contracts._version', 'yc_contracts.cli', 'yc_contracts.cli.gateway', 'yc_contracts.cli.main', "
+        "['yc_contracts._version', 'yc_contracts.cli', 'yc_contracts.cli.emulate', 'yc_contracts.cli.gateway', "
+        "'yc_contracts.cli.main', "
         "'yc_contracts.cli.recognize', 'yc_contracts.cli.streams', "
         "'yc_contracts.contract', 'yc_contracts.contract.errors']\n"
     )

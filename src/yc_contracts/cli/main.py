@@ -133,6 +133,10 @@ def _parser(stdout: TextIO, stderr: TextIO) -> _Parser:
 
     _cli_gateway.add_parser(command, _size)
 
+    from yc_contracts.cli import emulate as _cli_emulate
+
+    _cli_emulate.add_parser(command)
+
     from yc_contracts.cli import recognize as _cli_recognize
 
     _cli_recognize.add_parser(command, _size)
@@ -430,6 +434,10 @@ def _dispatch(args: argparse.Namespace, streams: Streams) -> int:
         from yc_contracts.cli import gateway as _cli_gateway
 
         return _cli_gateway.command(args, streams)
+    if name == "emulate":
+        from yc_contracts.cli import emulate as _cli_emulate
+
+        return _cli_emulate.command(args, streams)
     if name == "recognize":
         from yc_contracts.cli import recognize as _cli_recognize
 

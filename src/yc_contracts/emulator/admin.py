@@ -11,6 +11,8 @@ Admin endpoints (JSON in and out; an error is ``{"error": "…"}`` with 400, 404
 - ``POST /_emulator/reset``: forget operations, calls and faults.
 - ``GET /_emulator/config``, ``PUT /_emulator/config`` with the settings to change (as in the config file).
 - ``POST /_emulator/clock:advance`` with ``{"seconds": 60}``: move the emulator's time forward.
+- ``GET /_emulator/snapshot``: the operations and settings as a snapshot (:mod:`yc_contracts.emulator.snapshot`);
+  ``POST /_emulator/restore`` with a snapshot: replace the operations (and settings) with its own.
 
 Beside them, ``POST /iam/v1/tokens`` exchanges a service account's signed JWT for an IAM token
 (:mod:`yc_contracts.emulator.iam`), so a client's ``token_url`` can point here.
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
 
 ADMIN_PREFIX: Final = "/_emulator/"
 MAX_ADMIN_BODY: Final = 1024 * 1024
+MAX_RESTORE_BODY: Final = 256 * 1024 * 1024
+"""A snapshot may hold results of many megabytes each (``result_size``)."""
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -68,7 +72,7 @@ async def _admin(emulator: Emulator, scope: Scope, receive: Receive, send: Send)
     path = unquote(scope["path"][len(ADMIN_PREFIX) :])
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     try:
-        body = await _body(receive)
+        body = await _body(receive, MAX_RESTORE_BODY if path == "restore" else MAX_ADMIN_BODY)
         status, payload = _route(emulator, verb, path, query, body)
     except AdminError as e:
         status, payload = e.status, {"error": str(e)}
@@ -78,7 +82,7 @@ async def _admin(emulator: Emulator, scope: Scope, receive: Receive, send: Send)
     await send({"type": "http.response.body", "body": data})
 
 
-async def _body(receive: Receive) -> Any:
+async def _body(receive: Receive, limit: int = MAX_ADMIN_BODY) -> Any:
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -87,8 +91,8 @@ async def _body(receive: Receive) -> Any:
             break
         chunk = event.get("body", b"")
         size += len(chunk)
-        if size > MAX_ADMIN_BODY:
-            raise AdminError(413, f"an admin request body is at most {MAX_ADMIN_BODY} bytes")
+        if size > limit:
+            raise AdminError(413, f"this admin request body is at most {limit} bytes")
         chunks.append(chunk)
         if not event.get("more_body", False):
             break
@@ -141,9 +145,10 @@ def _route(emulator: Emulator, verb: str, path: str, query: dict[str, list[str]]
         if not items or not all(isinstance(item, dict) for item in items):
             raise AdminError(400, 'POST a fault object, or a list of them: {"method": "RecognizeFile", "code": …}')
         try:
-            added = [emulator.faults.add(Fault.from_json(item)) for item in items]
+            faults = [Fault.from_json(item) for item in items]  # all valid before any is added
         except (ValueError, TypeError) as e:
             raise AdminError(400, str(e)) from None
+        added = [emulator.faults.add(fault) for fault in faults]
         return 201, {"faults": [f.to_json() for f in added]}
     if path == "operations":
         _allow(verb, "GET")
@@ -171,6 +176,18 @@ def _route(emulator: Emulator, verb: str, path: str, query: dict[str, list[str]]
             raise AdminError(400, 'POST {"seconds": N} with N >= 0')
         emulator.clock.advance(float(seconds))
         return 200, {"now": emulator.clock.now()}
+    if path == "snapshot":
+        _allow(verb, "GET")
+        return 200, emulator.snapshot()
+    if path == "restore":
+        _allow(verb, "POST")
+        if not isinstance(body, dict):
+            raise AdminError(400, "POST a snapshot (a JSON object, as GET /_emulator/snapshot gives)")
+        try:
+            restored = emulator.restore(body)
+        except (ValueError, TypeError) as e:
+            raise AdminError(400, str(e)) from None
+        return 200, {"restored": len(restored), "operations": [r.id for r in restored]}
     raise AdminError(404, f"no admin endpoint {ADMIN_PREFIX}{path} (docs/emulator.md lists them)")
 
 

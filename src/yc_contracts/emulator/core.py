@@ -8,6 +8,7 @@ import concurrent.futures
 import contextlib
 import threading
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from google.protobuf import message
@@ -111,16 +112,24 @@ class Emulator:
 
     def stop(self, grace: float = 5.0) -> None:
         """Stop both servers: calls in flight get ``grace`` seconds to finish."""
+        # gRPC first: a REST call in flight then ends with the gRPC call it waits on (an HTTP answer, 503 at worst),
+        # and the HTTP server has nothing left to wait for
+        if self._loop is not None and self._server is not None:
+            server, self._server = self._server, None  # a second stop() has nothing left to stop
+            stopping = server.stop(grace)
+            try:
+                future = asyncio.run_coroutine_threadsafe(stopping, self._loop)
+            except RuntimeError:  # the loop has ended already
+                stopping.close()
+            else:
+                # the loop may end (and cancel this) as soon as the server stops
+                with contextlib.suppress(RuntimeError, concurrent.futures.CancelledError):
+                    future.result(grace + 10)
+        if self._thread is not None:
+            self._thread.join(grace + 10)
         if self._http is not None:
             self._http.join(timeout=grace)
             self._http = None
-        if self._loop is not None and self._server is not None:
-            server = self._server
-            # the loop may end (and cancel this) as soon as the server stops, or have ended already
-            with contextlib.suppress(RuntimeError, concurrent.futures.CancelledError):
-                asyncio.run_coroutine_threadsafe(server.stop(grace), self._loop).result(grace + 10)
-        if self._thread is not None:
-            self._thread.join(grace + 10)
         self._grpc_port = 0
 
     def __enter__(self) -> Emulator:
@@ -161,9 +170,11 @@ class Emulator:
 
     def configure(self, **settings: Any) -> EmulatorConfig:
         """Change settings while serving (``emu.configure(progression="manual")``); returns the new config."""
-        self.config = EmulatorConfig.from_mapping(settings, self.config)
-        self.operations.retention = self.config.retention
-        self._results = self._generator()
+        config = EmulatorConfig.from_mapping(settings, self.config)
+        results = self._generator(config)  # fixtures are read and checked before anything changes
+        self.config, self._results = config, results
+        self.operations.retention = config.retention
+        self.operations.seed = config.seed
         return self.config
 
     def reset(self) -> None:
@@ -172,12 +183,11 @@ class Emulator:
         self.journal.clear()
         self.faults.clear()
 
-    def _generator(self) -> Any:
+    def _generator(self, config: EmulatorConfig | None = None) -> Any:
         from yc_contracts.emulator.fixtures import ResultSource
 
-        return ResultSource(
-            ResultGenerator(self.registry, self.config.seed, self.config.result_size), self.config.fixtures
-        )
+        config = self.config if config is None else config
+        return ResultSource(ResultGenerator(self.registry, config.seed, config.result_size), config.fixtures)
 
     # --------------------------------------------------------------------------------------- operations
 
@@ -284,6 +294,33 @@ class Emulator:
     def token_url(self) -> str:
         """The IAM token exchange of this emulator (a client's ``ServiceAccountKey(token_url=…)``)."""
         return self.http_url + "/iam/v1/tokens"
+
+    # ---------------------------------------------------------------------------------------- snapshots
+
+    def snapshot(self, path: str | Path | None = None) -> dict[str, Any]:
+        """The operations and settings as a snapshot (:mod:`~yc_contracts.emulator.snapshot` gives the format),
+        also written to ``path`` as JSON when given.
+
+        Raises:
+            OSError: ``path`` cannot be written.
+        """
+        from yc_contracts.emulator.snapshot import take, write
+
+        data = take(self)
+        if path is not None:
+            write(data, path)
+        return data
+
+    def restore(self, source: str | Path | Mapping[str, Any]) -> list[OperationRecord]:
+        """Replace every operation, and the settings a snapshot holds, with a snapshot's (a dict, or the path of
+        its JSON file); the journal and faults stay. Works before :meth:`start` too. Returns the restored records.
+
+        Raises:
+            ValueError: the snapshot cannot be read or is invalid (nothing has changed then).
+        """
+        from yc_contracts.emulator.snapshot import restore
+
+        return restore(self, source, _DESCRIPTIONS)
 
     # ------------------------------------------------------------------------------------------- faults
 

@@ -97,16 +97,18 @@ class OperationStore:
     def __init__(self, clock: Clock, seed: int, retention: float = DEFAULT_RETENTION_SECONDS) -> None:
         self.clock = clock
         self.retention = retention
-        self._seed = seed
-        self._counter = 0
+        self.seed = seed
+        """What the ids are derived from (with :attr:`counter`): the emulator's seed."""
+        self.counter = 0
+        """How many ids were made; the next id is derived from the next value."""
         self._records: dict[str, OperationRecord] = {}
         self.lock = threading.RLock()
 
     def new_id(self, prefix: str) -> str:
         """A 20-character id in Yandex Cloud's style (3-character service prefix), deterministic per seed."""
         with self.lock:
-            self._counter += 1
-            digest = hashlib.sha256(f"{self._seed}:{self._counter}".encode()).digest()
+            self.counter += 1
+            digest = hashlib.sha256(f"{self.seed}:{self.counter}".encode()).digest()
         tail = "".join(_ID_ALPHABET[b % 32] for b in digest[: 20 - len(prefix)])
         return prefix + tail
 
