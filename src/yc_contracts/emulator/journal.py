@@ -19,6 +19,7 @@ from typing import Any, Final
 
 DEFAULT_CAPACITY: Final = 10_000
 SECRET_METADATA: Final = frozenset({"authorization", "x-yacloud-subjecttoken", "cookie"})
+_SCHEMES: Final = frozenset({"api-key", "bearer"})
 _KEPT_CONTENT: Final = 1024
 
 
@@ -31,8 +32,9 @@ class Call:
     metadata: dict[str, str]
     request: dict[str, Any]
     started: float
-    status: str = "OK"
-    """The gRPC status code name the call ended with."""
+    status: str = "RUNNING"
+    """The gRPC status code name the call ended with (``RUNNING`` while it is in flight; ``CANCELLED`` when the
+    client left or the emulator stopped before it ended)."""
     message: str = ""
     duration: float = 0.0
     operation_id: str | None = None
@@ -66,8 +68,9 @@ def redact(metadata: Iterable[tuple[str, str | bytes]]) -> dict[str, str]:
         if isinstance(value, bytes):
             text = f"<{len(value)} bytes>"
         elif key.lower() in SECRET_METADATA:
-            scheme = value.split(" ", 1)[0] if " " in value else ""
-            text = f"{scheme} <redacted>".strip()
+            # Only a known scheme is kept: the first word of a value without one may be the secret itself.
+            scheme = value.strip().split(" ", 1)[0]
+            text = f"{scheme} <redacted>" if scheme.lower() in _SCHEMES else "<redacted>"
         else:
             text = value
         found[key] = f"{found[key]},{text}" if key in found else text

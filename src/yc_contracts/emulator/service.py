@@ -126,7 +126,11 @@ def _stream(emulator: Emulator, method: str) -> Callable[[Any, Any], AsyncIterat
                 await _fail(emulator, call, context, cut)
                 return
             call.messages += 1
-            yield item
+            try:
+                yield item
+            except (asyncio.CancelledError, GeneratorExit):  # the client left mid-stream
+                _end(emulator, call, "CANCELLED", f"cancelled after {call.messages} messages")
+                raise
         _end(emulator, call, "OK", "")
 
     return handle
@@ -146,7 +150,13 @@ async def _begin(
         emulator.authenticate({k: v for k, v in metadata if isinstance(v, str)})
         fault = emulator.faults.take(method, request_json)
         if fault is not None and fault.latency:
-            await asyncio.sleep(fault.latency)
+            try:
+                await asyncio.sleep(fault.latency)
+            except asyncio.CancelledError:  # the client left, or the emulator is stopping
+                _end(emulator, call, "CANCELLED", f"cancelled during the fault's {fault.latency:g} s latency")
+                raise
+        if fault is not None and fault.code is not None and fault.cut_after is None:
+            raise _fault_error(fault)  # instead of the normal answer, a refusal of an invalid request included
         if emulator.config.validate:
             _check(emulator, method, request, request_json)
     except EmulatedError as e:
