@@ -393,11 +393,15 @@ def test_an_invalid_request_lists_every_violation(
     assert status.message == failure.details()  # type: ignore[attr-defined]
     (bad_request,) = details_of(failure)
     assert bad_request.DESCRIPTOR.full_name == "google.rpc.BadRequest"
+    # field: the JSON Pointer of the violation in the request's REST JSON; reason: its rule id
     fields = {v.field for v in bad_request.field_violations}
-    assert fields == {f for f, _ in expected}
+    assert all(f == "" or f.startswith("/") for f in fields)
+    assert {_dotted(f) for f in fields} == {f for f, _ in expected}
     assert all(v.description for v in bad_request.field_violations)
     if "reason" in bad_request.field_violations[0].DESCRIPTOR.fields_by_name:
-        assert {(v.field, v.reason) for v in bad_request.field_violations} == expected
+        found = {(_dotted(v.field), v.reason.upper().replace(".", "_")) for v in bad_request.field_violations}
+        assert found == expected
+        assert all(v.reason == v.reason.lower() and "." in v.reason for v in bad_request.field_violations)
     assert f"{len(expected)} violation" in failure.details()  # type: ignore[attr-defined]
 
     (call,) = yc_emulator.calls(method)
@@ -416,7 +420,7 @@ def test_an_invalid_request_over_rest(yc_emulator: Emulator, rest: httpx.Client)
     assert body["code"] == grpc.StatusCode.INVALID_ARGUMENT.value[0]
     (detail,) = body["details"]
     assert detail["@type"] == "type.googleapis.com/google.rpc.BadRequest"
-    assert {v["field"] for v in detail["fieldViolations"]} == {"content", "languageCodes[0]", "mimeType"}
+    assert {v["field"] for v in detail["fieldViolations"]} == {"/content", "/languageCodes/0", "/mimeType"}
     (call,) = yc_emulator.calls("TextRecognitionAsyncService.Recognize")
     assert call.status == "INVALID_ARGUMENT"
     assert call.request == {"mimeType": "GIF", "languageCodes": ["RUS"]}
@@ -647,3 +651,11 @@ def test_the_journal_and_its_assertions(yc_emulator: Emulator, grpc_client: Grpc
     assert yc_emulator.calls() == []
     with pytest.raises(AssertionError, match="calls made: none"):
         yc_emulator.assert_called("Get")
+
+
+def _dotted(pointer: str) -> str:
+    """``/a/b/0`` as ``a.b[0]``: the expectations above are written in field-path form."""
+    out = ""
+    for part in pointer.split("/")[1:]:
+        out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
+    return out

@@ -38,6 +38,22 @@ class Fault:
     fired: int = 0
 
     def __post_init__(self) -> None:
+        kinds = {"method": str, "message": str, "quota": bool}
+        for name, kind in kinds.items():
+            if not isinstance(getattr(self, name), kind):
+                raise ValueError(f"fault {name} must be a {kind.__name__}, not {getattr(self, name)!r}")
+        for name in ("latency",):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                raise ValueError(f"fault {name} is a number of seconds, not {value!r}")
+        for name in ("times", "cut_after"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+                raise ValueError(f"fault {name} is a whole number (or null), not {value!r}")
+        if self.code is not None and not isinstance(self.code, str):
+            raise ValueError(f"fault code is a gRPC code name such as 'UNAVAILABLE', not {self.code!r}")
+        if self.match is not None and not isinstance(self.match, Mapping):
+            raise ValueError("fault match is a JSON object the request must contain")
         if self.quota and self.code is None:
             self.code = "RESOURCE_EXHAUSTED"
         if self.code is not None:

@@ -53,7 +53,7 @@ class Progression:
             return cls._of(m.group(1), float(m.group(2)) / (1000 if m.group(3) == "ms" else 1))
         if isinstance(spec, Mapping) and len(spec) == 1:
             ((key, value),) = spec.items()
-            if key in {"immediate", "manual"} and value in (True, None, {}):
+            if key in {"immediate", "manual"} and (value is True or value is None or value == {}):
                 return cls(key)
             if key in {"after_polls", "after"} and isinstance(value, (int, float)) and not isinstance(value, bool):
                 return cls._of(key, float(value))

@@ -19,7 +19,6 @@ from google.protobuf import any_pb2, json_format, message
 from yc_contracts.emulator.journal import Call, journal_request, redact
 from yc_contracts.emulator.operations import OperationNotFoundError, OperationRecord
 from yc_contracts.emulator.results import OCR_ASYNC, OCR_SYNC, STT_V2, STT_V3
-from yc_contracts.transcoding.errors import BadRequestError
 from yc_contracts.transcoding.status import CODE_NAMES, error_details_pb2, status_pb2
 
 if TYPE_CHECKING:
@@ -170,12 +169,15 @@ def _check(emulator: Emulator, method: str, request: message.Message, request_js
 
     errors = [v for v in check(request.DESCRIPTOR.full_name, request_json) if v.severity == "error"]
     if errors:
-        status: Any = BadRequestError(errors).to_status()
-        details = []
-        for packed in status.details:
-            bad_request = error_details_pb2.BadRequest()
-            packed.Unpack(bad_request)
-            details.append(bad_request)
+        # google.rpc.BadRequest with every violation: field = its JSON Pointer into the request's REST JSON,
+        # description = the sentence, reason = the rule id (docs/rules.md)
+        bad_request = error_details_pb2.BadRequest()
+        with_reason = "reason" in error_details_pb2.BadRequest.FieldViolation.DESCRIPTOR.fields_by_name
+        for v in errors:
+            item = bad_request.field_violations.add(field=v.path, description=v.message)
+            if with_reason:
+                item.reason = v.rule
+        details = [bad_request]
         raise EmulatedError(
             "INVALID_ARGUMENT",
             f"{len(errors)} violation{'s' if len(errors) != 1 else ''} of the contract in {method}: "
