@@ -169,22 +169,43 @@ cd "$examples"
 step "11. The text-format examples through the wire format, and into the official SDK's classes"
 expect 0 python roundtrip.py ./*.txtpb
 
-step "12. REST -> gateway -> gRPC: the gateway in front of a gRPC server"
-echo "   recognizer_server.py is a tiny STT v3 gRPC server with canned answers (the emulator will replace it)."
-command -v curl >/dev/null || { echo "demo: step 12 needs curl" >&2; exit 1; }
-started "grpc server" '^grpc ' python recognizer_server.py
-upstream=${ready#grpc }
-started gateway '^listening on ' yc-contracts gateway --listen 127.0.0.1:0 --upstream "$upstream"
-url=${ready#listening on }
-step "   ...a valid request: the gRPC server's Operation, as REST JSON"
-request 200 -X POST "$url/stt/v3/recognizeFileAsync" -H "Content-Type: application/json" \
-  --data @payloads/stt_v3/recognize_file.good.json
+step "12. The emulator: the four services on loopback, for tests and CI (yc-contracts emulate)"
+command -v curl >/dev/null || { echo "demo: steps 12-15 need curl" >&2; exit 1; }
+echo "$ cat emulator.toml"
+cat emulator.toml
+started emulator '^http ' yc-contracts emulate --config emulator.toml
+grpc_target=$(grep -m1 '^grpc ' "$scratch/emulator.log" | cut -d' ' -f2)
+http_url=${ready#http }
+
+step "13. A recognition over gRPC, end to end: yc-contracts recognize (checked, sent, polled with backoff, read)"
+export YC_API_KEY=demo-key
+expect 0 yc-contracts recognize --api stt-v3 --endpoint "$grpc_target" --poll-interval 0.2 media/tone_8k.wav \
+  --format text
+expect 0 yc-contracts recognize --api ocr --endpoint "$grpc_target" --poll-interval 0.2 media/two_pages.pdf \
+  --format text
+step "   ...a request the service would reject is not sent: exit status 1 and every violation (STT v2 takes a URI)"
+expect 1 yc-contracts recognize --api stt-v2 --endpoint "$grpc_target" media/opus.ogg
+
+step "14. The same over REST against the emulator: submit -> poll -> result"
+request 200 -X POST "$http_url/stt/v3/recognizeFileAsync" -H "Authorization: Api-Key demo-key" \
+  -H "Content-Type: application/json" --data @payloads/stt_v3/recognize_file.good.json
 operation=$(python -c 'import json, sys; print(json.load(sys.stdin)["id"])' < "$scratch/response")
-request 200 "$url/operations/$operation"
-step "   ...a server stream: one JSON object per line (NDJSON) as the messages arrive"
-request 200 "$url/stt/v3/getRecognition?operationId=$operation"
+step "   ...the first poll: not done yet (ProtoJSON leaves done: false out)"
+request 200 -H "Authorization: Api-Key demo-key" "$http_url/operations/$operation"
+step "   ...the second poll: done"
+request 200 -H "Authorization: Api-Key demo-key" "$http_url/operations/$operation"
+step "   ...the result: one JSON object per line (NDJSON) as the messages arrive"
+request 200 -H "Authorization: Api-Key demo-key" "$http_url/stt/v3/getRecognition?operationId=$operation"
+step "   ...a wrong API key: 401 UNAUTHENTICATED (the key is never echoed)"
+request 401 -H "Authorization: Api-Key wrong-key" "$http_url/operations/$operation"
+
+step "15. REST -> gateway -> gRPC: yc-contracts gateway in front of the emulator's gRPC port"
+started gateway '^listening on ' yc-contracts gateway --listen 127.0.0.1:0 --upstream "$grpc_target"
+url=${ready#listening on }
+request 200 -X POST "$url/stt/v3/recognizeFileAsync" -H "Authorization: Api-Key demo-key" \
+  -H "Content-Type: application/json" --data @payloads/stt_v3/recognize_file.good.json
 step "   ...a gRPC error becomes its HTTP status (NOT_FOUND: 404) with the google.rpc.Status as the body"
-request 404 "$url/operations/f8dnosuchoperation01"
+request 404 -H "Authorization: Api-Key demo-key" "$url/operations/e03nosuchoperation01"
 step "   ...a request that breaks the contract: 400 with every violation (google.rpc.BadRequest); gRPC is not called"
 cd "$scratch"
 cat > bad.json <<'JSON'
@@ -193,8 +214,16 @@ cat > bad.json <<'JSON'
 JSON
 echo "$ cat bad.json"
 cat bad.json
-request 400 -X POST "$url/stt/v3/recognizeFileAsync" -H "Content-Type: application/json" --data @bad.json
+request 400 -X POST "$url/stt/v3/recognizeFileAsync" -H "Authorization: Api-Key demo-key" \
+  -H "Content-Type: application/json" --data @bad.json
 cd "$examples"
-echo "   stopping the gateway (it lets requests in flight finish) and the gRPC server"
+step "   ...what the emulator saw: its journal (GET /_emulator/calls), one line per call"
+show curl -sS "$http_url/_emulator/calls"
+curl -sS --max-time 10 "$http_url/_emulator/calls" | python -c '
+import json, sys
+for c in json.load(sys.stdin)["calls"]:
+    name = c["method"].rsplit(".", 1)[-1]
+    print("  ", name.ljust(15), c["status"].ljust(16), "authorization:", c["metadata"].get("authorization"))'
+echo "   stopping the gateway (it lets requests in flight finish) and the emulator"
 for pid in "${background[@]}"; do stop "$pid"; done
 background=()
