@@ -94,10 +94,15 @@ def command(args: argparse.Namespace, streams: Streams) -> int:
         options["timeout"] = args.timeout
     if args.plaintext or args.tls:
         options["plaintext"] = bool(args.plaintext)
+    if args.timeout is not None and not 0 < args.timeout <= 86400:
+        raise UsageError(f"gateway: --timeout is seconds above 0 and at most 86400, not {args.timeout:g}")
+    if not 0 <= args.shutdown_timeout <= 86400:
+        raise UsageError(f"gateway: --shutdown-timeout is seconds, 0 or more, not {args.shutdown_timeout:g}")
+    spec = upstream_spec(args.upstream)
     try:
-        asgi = app(upstream_spec(args.upstream), **options)
+        asgi = app(spec, **options)
     except (ValueError, TypeError) as e:
-        raise UsageError(f"gateway: --upstream: {e}") from None
+        raise UsageError(f"gateway: {'--upstream: ' if spec is not None else ''}{e}") from None
     try:
         server = Server(
             asgi,
