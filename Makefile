@@ -75,6 +75,7 @@ bench: $(VENV)/.installed ## benchmarks: validators vs jsonschema, fastjsonschem
 	$(PY) bench/convert.py
 	$(PY) bench/errors.py
 	$(PY) bench/gateway.py
+	$(PY) bench/emulator.py
 
 clean: ## remove the virtualenvs and caches
 	rm -rf $(VENV) $(TEST_ENVS) build dist src/*.egg-info .mypy_cache .ruff_cache .pytest_cache

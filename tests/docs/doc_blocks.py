@@ -28,7 +28,9 @@ Every fenced block names its language; what happens to it depends on that langua
 - ``yaml``: every document must parse; a pre-commit configuration (``repo`` entries with ``hooks``) may name only
   the hooks ``.pre-commit-hooks.yaml`` ships.
 
-Words after the language are options (GitHub ignores them): ``needs=MODULE`` runs a block only where MODULE is
+Words after the language are options (GitHub ignores them): ``pytest`` (on a ``python`` block) also runs the block
+as a test module with pytest itself, in a subprocess with the installed plugins (the ``yc_emulator`` fixture), where
+every test it collects must pass; ``needs=MODULE`` runs a block only where MODULE is
 installed (the official SDK is in the protobuf 6 test environment only); the test reports the others as skipped.
 
 Commands and Python blocks run in a scratch copy of the repository (one per document, in order, so a document is
@@ -164,7 +166,7 @@ def read_document(path: Path, name: str | None = None) -> Document:
                 f"(it knows {', '.join(sorted(LANGUAGES))})"
             )
             continue
-        unknown = set(options) - {"needs", "paths", "type"}
+        unknown = set(options) - {"needs", "paths", "type", "pytest"}
         if unknown:
             doc.problems.append(f"{doc.name}:{start + 1}: unknown block option(s) {sorted(unknown)}")
             continue
@@ -453,6 +455,8 @@ class DocSession:
                 with contextlib.chdir(self.cwd), _hypothesis_for_docs():
                     if block.language == "python":
                         self._run_python(block)
+                        if "pytest" in block.options:
+                            self._run_pytest(block)
                     else:
                         self._run_pycon(block)
             finally:
@@ -490,6 +494,29 @@ class DocSession:
                     f" (against tests/docs/user_code/ as the reader's code):\n"
                     + _indent("".join(traceback.format_exception(e)))
                 ) from None
+
+    def _run_pytest(self, block: Block) -> None:
+        """A ``python pytest`` block is also a test module of the reader's: run it with pytest itself (in a
+        subprocess, the installed yc_emulator plugin and all), where every test it collects must pass."""
+        assert self.cwd is not None
+        module = self.cwd / f"test_doc_block_{block.line}.py"
+        module.write_text(block.text, encoding="utf-8")
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(USER_CODE), os.environ.get("PYTHONPATH", "")])}
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error", str(module)],
+            cwd=self.cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+        if result.returncode != 0 or " passed" not in summary or any(w in summary for w in ("skipped", "xfail")):
+            raise BlockError(
+                f"{block.where}: pytest on this block (as the reader's test module) did not pass every test:\n"
+                + _indent(result.stdout[-4000:] + result.stderr[-2000:])
+            )
 
     def _run_statement(self, block: Block, statement: Statement, namespace: dict[str, Any]) -> None:
         node = statement.node
