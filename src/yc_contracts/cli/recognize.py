@@ -71,7 +71,15 @@ def add_parser(command: Any, size: Any) -> None:
 
 
 def command(args: argparse.Namespace, streams: Streams) -> int:
-    from yc_contracts.client import AuthError, Backoff, Client, OperationError, OperationTimeoutError, RpcError
+    from yc_contracts.client import (
+        AuthError,
+        Backoff,
+        Client,
+        MessageTooLargeError,
+        OperationError,
+        OperationTimeoutError,
+        RpcError,
+    )
     from yc_contracts.validation.violations import ValidationError
 
     request = _request(args, streams)
@@ -100,7 +108,8 @@ def command(args: argparse.Namespace, streams: Streams) -> int:
         streams.stderr.write(f"yc-contracts: recognize: {e}\n")
         return EXIT_FAILED
     except (OperationError, RpcError) as e:
-        streams.stderr.write(f"yc-contracts: recognize: {e}\n")
+        hint = " (this command: --max-receive-size SIZE)" if isinstance(e, MessageTooLargeError) else ""
+        streams.stderr.write(f"yc-contracts: recognize: {e}{hint}\n")
         return EXIT_FAILED
     except AuthError as e:
         streams.stderr.write(f"yc-contracts: recognize: {e}\n")
@@ -171,22 +180,32 @@ def _request(args: argparse.Namespace, streams: Streams) -> dict[str, Any]:
         content = base64.b64encode(data).decode("ascii")
     overrides = _config(args.config)
     if args.api == "stt-v3":
-        request = _stt_v3(fmt, content, source if is_uri else None, args.language)
+        described = (
+            isinstance(overrides.get("recognitionModel"), dict) and "audioFormat" in overrides["recognitionModel"]
+        )
+        request = _stt_v3(None if described else fmt, content, source if is_uri else None, args.language, described)
     elif args.api == "stt-v2":
-        request = _stt_v2(fmt, content, source if is_uri else None, args.language)
+        spec = overrides.get("config", {}).get("specification") if isinstance(overrides.get("config"), dict) else None
+        described = isinstance(spec, dict) and "audioEncoding" in spec
+        request = _stt_v2(None if described else fmt, content, source if is_uri else None, args.language, described)
     else:
         request = _ocr(fmt, content, args.language, source)
     return _merge(request, overrides)
 
 
-def _stt_v3(fmt: str | None, content: str | None, uri: str | None, language: str | None) -> dict[str, Any]:
+def _stt_v3(
+    fmt: str | None, content: str | None, uri: str | None, language: str | None, described: bool = False
+) -> dict[str, Any]:
+    """``described``: --config gives ``recognitionModel.audioFormat``, which then wins over what was sniffed."""
     container = _V3_CONTAINERS.get(fmt or "")
-    if container is None:
+    if container is None and not described:
         raise UsageError(
             "recognize: the audio is not WAV, Ogg Opus or MP3 as far as its first bytes or name say; describe it "
             "with --config (recognitionModel.audioFormat, e.g. rawAudio for LPCM)"
         )
-    model: dict[str, Any] = {"model": "general", "audioFormat": {"containerAudio": {"containerAudioType": container}}}
+    model: dict[str, Any] = {"model": "general"}
+    if container is not None:
+        model["audioFormat"] = {"containerAudio": {"containerAudioType": container}}
     if language:
         model["languageRestriction"] = {"restrictionType": "WHITELIST", "languageCode": [language]}
     request: dict[str, Any] = {"recognitionModel": model}
@@ -194,14 +213,19 @@ def _stt_v3(fmt: str | None, content: str | None, uri: str | None, language: str
     return request
 
 
-def _stt_v2(fmt: str | None, content: str | None, uri: str | None, language: str | None) -> dict[str, Any]:
+def _stt_v2(
+    fmt: str | None, content: str | None, uri: str | None, language: str | None, described: bool = False
+) -> dict[str, Any]:
+    """``described``: --config gives ``config.specification.audioEncoding``, which then wins."""
     encoding = _V2_ENCODINGS.get(fmt or "")
-    if encoding is None:
+    if encoding is None and not described:
         raise UsageError(
             "recognize: STT v2 takes Ogg Opus or MP3 (or LPCM described with --config config.specification); "
             "this audio is neither as far as its first bytes or name say"
         )
-    spec: dict[str, Any] = {"audioEncoding": encoding, "languageCode": language or "ru-RU"}
+    spec: dict[str, Any] = {"languageCode": language or "ru-RU"}
+    if encoding is not None:
+        spec["audioEncoding"] = encoding
     audio = {"content": content} if content is not None else {"uri": uri}
     return {"config": {"specification": spec}, "audio": audio}
 

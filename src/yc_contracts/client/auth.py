@@ -171,13 +171,15 @@ def _key_data(key: str | Path | Mapping[str, Any]) -> Mapping[str, Any]:
     if isinstance(key, Mapping):
         return key
     text = str(key)
-    if isinstance(key, Path) or not text.lstrip().startswith("{"):
+    if isinstance(key, Path) or not text.lstrip("\ufeff \t\r\n").startswith("{"):
         try:
-            text = Path(key).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise AuthError(f"cannot read the authorized key file {str(key)!r}: {type(e).__name__}") from None
+            text = Path(key).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError, ValueError) as e:
+            # The value may be the secret itself (a PEM given in place of a path): quoted only if a file name.
+            shown = repr(text) if len(text) <= 300 and text.isprintable() and "PRIVATE" not in text else "(not shown)"
+            raise AuthError(f"cannot read the authorized key file {shown}: {type(e).__name__}") from None
     try:
-        data = json.loads(text)
+        data = json.loads(text.lstrip("\ufeff"))
     except ValueError:
         raise AuthError("the authorized key is not JSON") from None
     if not isinstance(data, dict):

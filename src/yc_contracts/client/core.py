@@ -341,7 +341,9 @@ class AsyncOperation:
                     await asyncio.sleep(remaining)
                     if await self.done():
                         break
-                raise OperationTimeoutError(f"operation {self.id} is not done after {timeout} s ({self.polls} polls)")
+                raise OperationTimeoutError(
+                    f"operation {self.id} is not done after {round(timeout or 0, 3):g} s ({self.polls} polls)"
+                )
             await asyncio.sleep(delay)
         return self.operation
 

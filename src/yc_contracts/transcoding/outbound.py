@@ -64,6 +64,15 @@ def http_request(
             parts.append(template.segments[index].text)
             index += 1
         value = _take(remaining, desc, variable.field_path)
+        if value is None:  # a number, bool or enum at its zero value is a value the path can carry ("0")
+            value = _zero(remaining, desc, variable.field_path)
+        if isinstance(value, list) and value and not any(isinstance(v, (dict, list)) for v in value):
+            texts = [_text(v) for v in value]  # a repeated field in the path: its values joined by commas
+            if any("," in t for t in texts):
+                raise OutboundError(
+                    f"{method.full_name}: a value of {variable.name!r} has a comma, which separates them"
+                )
+            value = ",".join(texts)
         if value is None or value == "":
             raise OutboundError(f"{method.full_name}: the path needs {variable.name!r}, which is not set")
         text = _text(value)
@@ -82,7 +91,7 @@ def http_request(
         remaining = {}
     elif chosen.body:
         value = _take(remaining, desc, tuple(chosen.body.split(".")))
-        body = orjson.dumps(value if value is not None else {})
+        body = orjson.dumps(value) if value is not None else None  # "{}" would set the field (empty)
     pairs: list[tuple[str, str]] = []
     _query(remaining, desc, "", pairs, method.full_name)
     return HttpRequest(chosen.verb, path, urlencode(pairs, quote_via=quote), body)
@@ -106,6 +115,36 @@ def _take(remaining: dict[str, Any], desc: descriptor.Descriptor, field_path: tu
     return None
 
 
+def _zero(remaining: dict[str, Any], desc: descriptor.Descriptor, field_path: tuple[str, ...]) -> Any:
+    """The zero value of a singular number, bool or enum field (REST JSON leaves it out), if the messages on the
+    way to it are there; ``None`` for any other field (an empty string or bytes cannot fill a path segment)."""
+    node: Any = remaining
+    current: descriptor.Descriptor | None = desc
+    for i, name in enumerate(field_path):
+        field = current.fields_by_name.get(name) if current is not None else None
+        if field is None or not isinstance(node, dict):
+            return None
+        if i < len(field_path) - 1:
+            node, current = node.get(field.json_name), field.message_type
+            continue
+        if field.is_repeated or field.type in _NO_ZERO or field.has_presence:
+            return None  # (a field with presence left unset is unset, not zero)
+        if field.enum_type is not None:
+            return field.enum_type.values_by_number[0].name if 0 in field.enum_type.values_by_number else 0
+        return False if field.type == descriptor.FieldDescriptor.TYPE_BOOL else 0
+    return None
+
+
+_NO_ZERO = frozenset(
+    {
+        descriptor.FieldDescriptor.TYPE_STRING,
+        descriptor.FieldDescriptor.TYPE_BYTES,
+        descriptor.FieldDescriptor.TYPE_MESSAGE,
+        descriptor.FieldDescriptor.TYPE_GROUP,
+    }
+)
+
+
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -124,12 +163,15 @@ def _query(
         field = by_json.get(key)
         if field is not None and field.message_type is not None and field.message_type.GetOptions().map_entry:
             for map_key, map_value in inner.items():
+                if "]" in map_key:  # the parameter name's brackets end at the first "]"
+                    raise OutboundError(f"{method}: a key of {name!r} has a ']', which a query string cannot carry")
                 pairs.append((f"{name}[{map_key}]", _text(map_value)))
         elif isinstance(inner, Mapping) and field is not None and field.message_type is not None:
-            if field.message_type.full_name.startswith("google.protobuf."):  # a well-known type: its JSON text
-                pairs.append((name, _text(inner)))
-            else:
-                _query(inner, field.message_type, name, pairs, method)
+            if field.message_type.full_name.startswith("google.protobuf."):  # a Struct, an Any: JSON objects
+                raise OutboundError(
+                    f"{method}: {name!r} is a {field.message_type.full_name} object, which a query string cannot carry"
+                )
+            _query(inner, field.message_type, name, pairs, method)
         elif isinstance(inner, list):
             for item in inner:
                 if isinstance(item, (Mapping, list)):
