@@ -61,6 +61,9 @@ class Client:
         return self._async
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        if self._runner.loop.is_closed():
+            coroutine.close()
+            raise RuntimeError("the client is closed: make calls inside its `with` block (or before close())")
         return self._runner.run(coroutine)
 
     def call(self, full_name: str, request: Request, **options: Any) -> Any:
@@ -111,6 +114,8 @@ class Operation:
         return self._inner.error
 
     def done(self) -> bool:
+        if self._inner.operation.done:  # known without a call (also after the client is closed)
+            return True
         return self._client.run(self._inner.done())
 
     def wait(self, timeout: float | None = None) -> Any:
