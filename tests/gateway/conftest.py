@@ -28,7 +28,7 @@ from gateway.upstream import FakeUpstream
 from yc_contracts import gateway
 from yc_contracts.contract.registry import Registry, default_registry
 
-CLIENT_TIMEOUT = 10.0
+CLIENT_TIMEOUT = 30.0
 """Seconds any one HTTP call of a gateway test may take."""
 
 START_TIMEOUT = 30.0
@@ -134,7 +134,7 @@ def gateway_over() -> Iterator[GatewayFactory]:
 
 @pytest.fixture
 def http() -> Iterator[httpx.Client]:
-    """A real HTTP client; every call times out after 10 s."""
+    """A real HTTP client; every call times out after 30 s (the first call compiles the validators)."""
     with httpx.Client(timeout=CLIENT_TIMEOUT) as client:
         yield client
 
