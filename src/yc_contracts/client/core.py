@@ -25,6 +25,7 @@ from yc_contracts.client.retry import (
 )
 from yc_contracts.client.transports import DEFAULT_MAX_RECEIVE_MESSAGE_SIZE, GrpcTransport, RestTransport, Transport
 from yc_contracts.contract.registry import Method, Registry, default_registry
+from yc_contracts.transcoding.status import CODE_BY_NUMBER
 
 STT_V3_RECOGNIZE: Final = "speechkit.stt.v3.AsyncRecognizer.RecognizeFile"
 STT_V3_GET: Final = "speechkit.stt.v3.AsyncRecognizer.GetRecognition"
@@ -40,12 +41,6 @@ RESULT_READERS: Final = {STT_V3_RECOGNIZE: STT_V3_GET, OCR_RECOGNIZE: OCR_GET}
 """The method that reads a finished operation's results, by the method that started it (STT v2's results are in
 the operation's response)."""
 DEFAULT_TIMEOUT: Final = 60.0
-_CODE_NAMES: Final = {
-    0: "OK", 1: "CANCELLED", 2: "UNKNOWN", 3: "INVALID_ARGUMENT", 4: "DEADLINE_EXCEEDED", 5: "NOT_FOUND",
-    6: "ALREADY_EXISTS", 7: "PERMISSION_DENIED", 8: "RESOURCE_EXHAUSTED", 9: "FAILED_PRECONDITION", 10: "ABORTED",
-    11: "OUT_OF_RANGE", 12: "UNIMPLEMENTED", 13: "INTERNAL", 14: "UNAVAILABLE", 15: "DATA_LOSS", 16: "UNAUTHENTICATED",
-}  # fmt: skip
-
 Request = message.Message | Mapping[str, Any] | str | bytes
 
 
@@ -309,7 +304,7 @@ class AsyncOperation:
         if not self.operation.done or not self.operation.HasField("error"):
             return None
         status = self.operation.error
-        code = _CODE_NAMES.get(status.code, "UNKNOWN")
+        code = CODE_BY_NUMBER.get(status.code, "UNKNOWN")
         return OperationError(code, status.message, [], self.starter)
 
     async def refresh(self) -> Any:

@@ -16,14 +16,13 @@ from yc_contracts.contract.endpoints import documented_endpoint, documented_rest
 from yc_contracts.contract.registry import Method, Registry
 from yc_contracts.transcoding.metadata import FORWARDED_HEADERS, METADATA_PREFIX
 from yc_contracts.transcoding.outbound import http_request
-from yc_contracts.transcoding.status import CODE_NAMES, status_pb2
+from yc_contracts.transcoding.status import CODE_BY_NUMBER, status_pb2
 
 DEFAULT_MAX_RECEIVE_MESSAGE_SIZE: Final = 256 * 1024 * 1024
 """The gRPC receive limit the client sets: 256 MiB, where gRPC's default 4 MiB fails on large recognition results
 (the documentation warns about it; neither official SDK raises it)."""
 
 Metadata = Sequence[tuple[str, str]]
-_NAMES: Final = {number: name for name, number in CODE_NAMES.items()}
 
 
 class Transport(Protocol):
@@ -225,7 +224,7 @@ class RestTransport:
         return RpcError(_HTTP_CODES.get(status, "UNKNOWN"), f"HTTP {status}", [], method.full_name)
 
     def _status(self, method: Method, status: dict[str, Any]) -> RpcError:
-        code = _NAMES.get(int(status.get("code", 2)), "UNKNOWN")
+        code = CODE_BY_NUMBER.get(int(status.get("code", 2)), "UNKNOWN")
         details = status.get("details") if isinstance(status.get("details"), list) else []
         return RpcError(code, str(status.get("message", "")), details, method.full_name)
 

@@ -19,7 +19,7 @@ from google.protobuf import any_pb2, json_format, message
 from yc_contracts.emulator.journal import Call, journal_request, redact
 from yc_contracts.emulator.operations import OperationNotFoundError, OperationRecord
 from yc_contracts.emulator.results import OCR_ASYNC, OCR_SYNC, STT_V2, STT_V3
-from yc_contracts.transcoding.status import CODE_NAMES, error_details_pb2, status_pb2
+from yc_contracts.transcoding.status import CODE_BY_NUMBER, CODE_NAMES, error_details_pb2, status_pb2
 
 if TYPE_CHECKING:
     import grpc
@@ -288,7 +288,7 @@ def _stream_results(emulator: Emulator, call: Call, method: str, request_json: d
                 f"operation {operation_id!r} is not done yet: poll OperationService.Get until it is done",
             )
         if record.error is not None:
-            code = next((name for name, number in CODE_NAMES.items() if number == record.error["code"]), "UNKNOWN")
+            code = CODE_BY_NUMBER.get(record.error["code"], "UNKNOWN")
             raise EmulatedError(code, str(record.error.get("message", "")))
         return list(record.results)
 

@@ -35,6 +35,9 @@ CODE_NAMES: Final[Mapping[str, int]] = MappingProxyType(
 )
 """``google.rpc.Code`` by name."""
 
+CODE_BY_NUMBER: Final[Mapping[int, str]] = MappingProxyType({number: name for name, number in CODE_NAMES.items()})
+"""``google.rpc.Code`` names by number."""
+
 _HTTP_BY_NAME: Final = {
     "OK": 200,
     "CANCELLED": 499,
