@@ -9,20 +9,31 @@ It also decodes the contract's custom options once, so callers see plain values:
 - ``yandex.cloud.api.operation`` → :class:`OperationTypes`, with the relative type names resolved the way
   protoc resolves names (innermost package scope first);
 - ``yandex.cloud.*`` field and oneof validation options → :meth:`Registry.options`.
+
+Registries over other trees come from a ``FileDescriptorSet`` (:meth:`Registry.from_file_descriptor_set`), a folder
+of ``.proto`` files compiled at run time (:meth:`Registry.from_proto_tree`), or installed generated modules such as
+the official SDK's (:meth:`Registry.from_modules`). Decoding options never fails a listing: an option that cannot
+be decoded is left out and recorded in :meth:`Registry.skipped` (and logged once), like a method's HTTP rule or
+Operation types that make no sense.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.resources
+import logging
+import os
+import pkgutil
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from types import ModuleType
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, Literal, TypeAlias
 
 from google.protobuf import descriptor, descriptor_pb2, descriptor_pool, message, message_factory
+from google.protobuf.message import DecodeError
 
 from yc_contracts.contract import pool as _pool
 from yc_contracts.contract.errors import ContractError, MissingDependencyError, UnknownNameError
@@ -46,8 +57,32 @@ _WELL_KNOWN_MODULES: Final = (
     "google.rpc.code_pb2",  # the codes of google.rpc.Status, which Operation.error carries
 )
 _HTTP_VERBS: Final = ("get", "put", "post", "delete", "patch")
+_GENERATED_SUFFIX: Final = "_pb2"
+_DECODING_ERRORS: Final = (DecodeError, KeyError, TypeError, ValueError, AttributeError, RuntimeError)
+"""What protobuf raises, across runtimes, for option bytes or extensions it cannot make sense of."""
+_log = logging.getLogger(__name__)
 _HTTP_OPTION: Final = "google.api.http"
 _OPERATION_OPTION: Final = "yandex.cloud.api.operation"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """Something a registry left out rather than fail on, as a record (see :meth:`Registry.skipped`).
+
+    ``kind`` says what: an ``"option"`` value that could not be decoded, a method's ``"http"`` rule or
+    ``"operation"`` types that make no sense, or (building from modules) a ``"module"`` that cannot be imported or
+    a ``"file"`` that cannot be loaded. ``subject`` is the full name of the element (the option's owner), the
+    module or the file; ``name`` the option's extension full name, where there is one; ``reason`` one clause.
+    """
+
+    kind: Literal["option", "http", "operation", "module", "file"]
+    subject: str
+    reason: str
+    name: str = ""
+
+    def __str__(self) -> str:
+        what = f"option ({self.name}) of {self.subject}" if self.name else f"{self.kind} {self.subject}"
+        return f"skipped {what}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -164,29 +199,115 @@ class Registry:
         self._files = tuple(pool.FindFileByName(name) for name in files)
         self._descriptor_set = descriptor_set
         self._options_classes: dict[str, type[message.Message]] = {}
+        self._extensions: dict[str, tuple[descriptor.FieldDescriptor, ...]] = {}
+        self._skipped: dict[Skipped, None] = {}
         self._lock = threading.Lock()
 
     @classmethod
     def from_file_descriptor_set(
-        cls, fds: descriptor_pb2.FileDescriptorSet, files: Iterable[str] | None = None
+        cls,
+        fds: descriptor_pb2.FileDescriptorSet | bytes | str | os.PathLike[str],
+        files: Iterable[str] | None = None,
     ) -> Registry:
         """A registry over a compiled ``FileDescriptorSet`` (``protoc --include_imports``), in a pool of its own.
 
-        ``files`` names the files to index; by default every file outside ``google/``.
+        ``fds`` is the set, its serialized bytes, or the path of a file holding them. Files may come in any
+        order; a file listed twice with the same content counts once. The ``google/protobuf``, ``google/api``,
+        ``google/rpc`` and ``google/type`` files a set imports but leaves out are taken from the installed
+        runtime. ``files`` names the files to index; by default every file outside ``google/``.
 
         Raises:
-            ContractError: the set is incomplete or inconsistent (a missing import, a duplicate symbol).
+            ContractError: the set cannot be read, or is incomplete or inconsistent (a missing import, a
+                duplicate symbol, two different files of one name).
         """
+        fds = _read_descriptor_set(fds)
         pool = descriptor_pool.DescriptorPool()
         try:
-            for file in fds.file:
+            ordered = _dependency_order(fds.file)
+            for file in ordered.values():
+                for dependency in file.dependency:
+                    if dependency not in ordered:
+                        _borrow(dependency, file.name, pool)
                 pool.Add(file)
             for wkt in _WELL_KNOWN_MODULES:  # so Any type URLs naming them resolve here too
                 _pool.add_borrowed_file(importlib.import_module(wkt).DESCRIPTOR.name, pool)
         except (TypeError, KeyError, ValueError) as e:
             raise ContractError(f"cannot load the descriptor set: {e}") from e
-        names = [f.name for f in fds.file if not f.name.startswith("google/")] if files is None else list(files)
-        return cls(pool, names, descriptor_set=fds)
+        own = dict.fromkeys(f.name for f in fds.file if not f.name.startswith("google/"))
+        names = list(own) if files is None else list(files)
+        try:
+            return cls(pool, names, descriptor_set=fds)
+        except KeyError as e:
+            raise ContractError(f"files= names a file the descriptor set does not hold: {e}") from None
+
+    @classmethod
+    def from_proto_tree(
+        cls, root: str | os.PathLike[str], *, includes: Sequence[str | os.PathLike[str]] = ()
+    ) -> Registry:
+        """A registry over every ``.proto`` file under ``root``, compiled now with protoc (from grpcio-tools).
+
+        Imports resolve against ``root``, then ``includes`` in order, then ``google/api`` and ``google/rpc`` from
+        googleapis-common-protos and the well-known types; nothing is downloaded. The files under ``root`` are
+        indexed (not those of ``includes``); comments are kept, as in :meth:`file_descriptor_set`.
+
+        Raises:
+            MissingDependencyError: grpcio-tools is not installed.
+            ProtoTreeError: ``root`` is not a folder, holds no ``.proto`` file, or protoc reports an error.
+            ContractError: the compiled files cannot be loaded.
+        """
+        from yc_contracts.contract import protoc
+
+        tree = Path(root)
+        fds = protoc.compile_tree(tree, includes=[Path(p) for p in includes])
+        return cls.from_file_descriptor_set(fds, protoc.proto_files(tree))
+
+    @classmethod
+    def from_modules(cls, packages: Iterable[str | ModuleType], *, files: Iterable[str] | None = None) -> Registry:
+        """A registry over installed generated code: every ``*_pb2`` module of the given packages (or the modules
+        themselves), with the files they import, copied into a pool of its own.
+
+        ``Registry.from_modules(["yandex.cloud"])`` indexes the official SDK's 1,076 files. The SDK's own classes
+        and default-pool registrations are left as they are (the registry has classes of its own, which
+        :meth:`coerce` converts to). A module that cannot be imported, or a file that cannot be loaded (another
+        file of the same name came first, or a file it imports was skipped), is left out and recorded in
+        :meth:`skipped`. ``files`` names the files to index; by default the files of the modules found.
+
+        Raises:
+            ModuleNotFoundError: a package itself cannot be found.
+            ContractError: no generated module was found, or ``files`` names a file that was not loaded.
+        """
+        packages = list(packages)
+        skipped: list[Skipped] = []
+        found: dict[str, descriptor.FileDescriptor] = {}
+        for module in _generated_modules(packages, skipped):
+            desc = getattr(module, "DESCRIPTOR", None)
+            if isinstance(desc, descriptor.FileDescriptor):
+                _collect_file(desc, found, skipped, module.__name__)
+        own = [name for name in found if not name.startswith("google/")]
+        if not found:
+            raise ContractError(f"no generated *{_GENERATED_SUFFIX} module in {', '.join(map(_name_of, packages))}")
+        pool = descriptor_pool.DescriptorPool()
+        fds = descriptor_pb2.FileDescriptorSet()
+        loaded: set[str] = set()
+        for name, desc in _file_order(found).items():
+            proto = descriptor_pb2.FileDescriptorProto.FromString(desc.serialized_pb)
+            try:
+                pool.Add(proto)
+            except (TypeError, KeyError, ValueError) as e:
+                skipped.append(Skipped("file", name, f"cannot be loaded: {e}"))
+                continue
+            fds.file.append(proto)
+            loaded.add(name)
+        for wkt in _WELL_KNOWN_MODULES:
+            _pool.add_borrowed_file(importlib.import_module(wkt).DESCRIPTOR.name, pool)
+        names = [name for name in own if name in loaded] if files is None else list(files)
+        missing = [name for name in names if name not in loaded]
+        if missing:
+            raise ContractError(f"files= names files that were not loaded: {', '.join(missing[:5])}")
+        registry = cls(pool, names, descriptor_set=fds)
+        for record in skipped:
+            registry._skip(record)
+        return registry
 
     # ----------------------------------------------------------------------------------------- files
 
@@ -437,19 +558,69 @@ class Registry:
     def options(self, desc: Any) -> dict[str, Any]:
         """Custom option values set on a descriptor, by extension full name.
 
-        Works for message, field, oneof, enum, enum value, service and method descriptors of the pool.
-        Scalars come back as Python values; message-typed options as messages of the private pool.
+        Works for file, message, field, oneof, enum, enum value, service and method descriptors of the pool.
+        Scalars come back as Python values; message-typed options as messages of the registry's pool; a repeated
+        option (``google.api.method_signature``) as a tuple of its values, present when it has any. Options the
+        pool has no extension for are not listed. Never raises for what the descriptor holds: an option that
+        cannot be decoded is left out and recorded in :meth:`skipped`.
         """
-        raw = desc.GetOptions()
-        options_name = raw.DESCRIPTOR.full_name
-        cls = self._options_class(options_name)
-        parsed = cls.FromString(raw.SerializeToString())
-        options_desc = self._pool.FindMessageTypeByName(options_name)
+        subject = str(getattr(desc, "full_name", None) or getattr(desc, "name", "?"))
+        try:
+            raw = desc.GetOptions()
+            options_name = raw.DESCRIPTOR.full_name
+            cls = self._options_class(options_name)
+            data = raw.SerializeToString()
+            extensions = self._extensions_of(options_name)
+        except _DECODING_ERRORS as e:
+            self._skip(Skipped("option", subject, f"the options cannot be read: {type(e).__name__}: {e}"))
+            return {}
         values: dict[str, Any] = {}
-        for ext in self._pool.FindAllExtensions(options_desc):
-            if parsed.HasExtension(ext):  # type: ignore[arg-type]
-                values[ext.full_name] = parsed.Extensions[ext]  # type: ignore[index]
+        try:
+            parsed = cls.FromString(data)
+        except DecodeError:
+            # One malformed value fails the whole message: decode each extension from its own bytes instead.
+            fields = _split_fields(data)
+            if fields is None:
+                self._skip(Skipped("option", subject, "the options are not well-formed protobuf wire data"))
+                return {}
+            for ext in extensions:
+                if ext.number in fields:
+                    try:
+                        self._read_extension(cls.FromString(fields[ext.number]), ext, values)
+                    except _DECODING_ERRORS as e:
+                        self._skip(_undecodable(subject, ext, e))
+            return values
+        for ext in extensions:
+            try:
+                self._read_extension(parsed, ext, values)
+            except _DECODING_ERRORS as e:
+                self._skip(_undecodable(subject, ext, e))
         return values
+
+    @staticmethod
+    def _read_extension(parsed: Any, ext: descriptor.FieldDescriptor, values: dict[str, Any]) -> None:
+        if ext.is_repeated:  # HasExtension refuses repeated extensions ("a singular method is required")
+            items: Sequence[Any] = parsed.Extensions[ext]
+            if len(items):
+                values[ext.full_name] = tuple(items)
+        elif parsed.HasExtension(ext):
+            values[ext.full_name] = parsed.Extensions[ext]
+
+    def skipped(self) -> tuple[Skipped, ...]:
+        """What this registry has left out so far rather than fail on, in the order met (each once).
+
+        Options are decoded when first asked for, so the list grows as the registry is used; listing
+        :meth:`methods` decodes every method's options.
+        """
+        with self._lock:
+            return tuple(self._skipped)
+
+    def _skip(self, record: Skipped) -> None:
+        with self._lock:
+            if record in self._skipped:
+                return
+            self._skipped[record] = None
+        _log.warning("%s", record)
 
     def _options_class(self, options_name: str) -> type[message.Message]:
         with self._lock:
@@ -459,11 +630,34 @@ class Registry:
                 self._options_classes[options_name] = cls
             return cls
 
+    def _extensions_of(self, options_name: str) -> tuple[descriptor.FieldDescriptor, ...]:
+        # A pool only grows, and the registry's files (with every extension they can see) are loaded before it
+        # is built; the contract's private pool is complete once default_registry() has imported _gen.
+        found = self._extensions.get(options_name)
+        if found is None:
+            options_desc = self._pool.FindMessageTypeByName(options_name)
+            found = self._extensions[options_name] = tuple(self._pool.FindAllExtensions(options_desc))
+        return found
+
     def _method(self, svc: descriptor.ServiceDescriptor, m: descriptor.MethodDescriptor) -> Method:
         options = self.options(m)
         http = options.get(_HTTP_OPTION)
         op = options.get(_OPERATION_OPTION)
-        package = svc.file.package
+        rule = None
+        if http is not None:
+            try:
+                rule = _http_rule(http)
+            except ContractError as e:
+                self._skip(Skipped("http", m.full_name, str(e), _HTTP_OPTION))
+        operation = None
+        if op is not None:
+            try:
+                operation = OperationTypes(
+                    response=self._resolve_relative(op.response, svc.file.package, m),
+                    metadata=self._resolve_relative(op.metadata, svc.file.package, m),
+                )
+            except ContractError as e:
+                self._skip(Skipped("operation", m.full_name, str(e), _OPERATION_OPTION))
         return Method(
             service=svc.full_name,
             name=m.name,
@@ -471,13 +665,8 @@ class Registry:
             output_type=m.output_type.full_name,
             client_streaming=bool(m.client_streaming),
             server_streaming=bool(m.server_streaming),
-            http=None if http is None else _http_rule(http),
-            operation=None
-            if op is None
-            else OperationTypes(
-                response=self._resolve_relative(op.response, package, m),
-                metadata=self._resolve_relative(op.metadata, package, m),
-            ),
+            http=rule,
+            operation=operation,
             deprecated=m.GetOptions().deprecated,
             descriptor=m,
         )
@@ -498,6 +687,209 @@ class Registry:
                 continue
             return candidate
         raise ContractError(f"{where.full_name}: option {_OPERATION_OPTION} names unknown type {name!r}")
+
+
+def _read_descriptor_set(
+    fds: descriptor_pb2.FileDescriptorSet | bytes | str | os.PathLike[str],
+) -> descriptor_pb2.FileDescriptorSet:
+    if isinstance(fds, descriptor_pb2.FileDescriptorSet):
+        return fds
+    if isinstance(fds, message.Message):
+        if fds.DESCRIPTOR.full_name != "google.protobuf.FileDescriptorSet":
+            raise TypeError(f"expected a FileDescriptorSet, got a {fds.DESCRIPTOR.full_name}")
+        return descriptor_pb2.FileDescriptorSet.FromString(fds.SerializeToString())
+    if isinstance(fds, (bytes, bytearray, memoryview)):
+        data = bytes(fds)
+        where = "the bytes given"
+    elif isinstance(fds, (str, os.PathLike)):
+        try:
+            data = Path(fds).read_bytes()
+        except OSError as e:
+            raise ContractError(f"cannot read the descriptor set {os.fspath(fds)}: {e.strerror or e}") from e
+        where = os.fspath(fds)
+    else:
+        raise TypeError(f"expected a FileDescriptorSet, its bytes or a path, got {type(fds).__name__}")
+    try:
+        return descriptor_pb2.FileDescriptorSet.FromString(data)
+    except DecodeError as e:
+        raise ContractError(f"{where} is not a serialized FileDescriptorSet: {e}") from e
+
+
+def _dependency_order(
+    files: Iterable[descriptor_pb2.FileDescriptorProto],
+) -> dict[str, descriptor_pb2.FileDescriptorProto]:
+    """``files`` by name, each after the files of the set it imports; a repeated identical file counts once.
+
+    Raises:
+        ValueError: two different files of one name, or an import cycle.
+    """
+    by_name: dict[str, descriptor_pb2.FileDescriptorProto] = {}
+    for file in files:
+        first = by_name.setdefault(file.name, file)
+        if first is not file and first != file:
+            raise ValueError(f"the set holds two different files named {file.name!r}")
+    ordered: dict[str, descriptor_pb2.FileDescriptorProto] = {}
+    visiting: list[str] = []
+
+    def visit(name: str) -> None:
+        # Recursive, as deep as the longest import chain (tens of files, whatever the size of the set).
+        if name in ordered:
+            return
+        if name in visiting:
+            raise ValueError(f"import cycle: {' -> '.join([*visiting[visiting.index(name) :], name])}")
+        visiting.append(name)
+        for dependency in by_name[name].dependency:
+            if dependency in by_name:
+                visit(dependency)
+        visiting.pop()
+        ordered[name] = by_name[name]
+
+    for name in by_name:
+        visit(name)
+    return ordered
+
+
+def _borrow(name: str, importer: str, pool: descriptor_pool.DescriptorPool) -> None:
+    """Load a file the set imports but does not hold from the installed runtime, if it is a google file.
+
+    Raises:
+        ValueError: it is not one, or the runtime does not have it.
+    """
+    try:
+        _pool.add_borrowed_file(name, pool)
+        return
+    except ImportError:
+        raise ValueError(f"{importer} imports {name}, which the set does not hold") from None
+    except KeyError:
+        pass
+    try:  # a google file no module imported yet: its generated module registers it (google/api/client_pb2, ...)
+        importlib.import_module(name.removesuffix(".proto").replace("/", ".") + "_pb2")
+        _pool.add_borrowed_file(name, pool)
+    except (ImportError, KeyError):
+        raise ValueError(f"{importer} imports {name}, which the set does not hold") from None
+
+
+def _name_of(package: str | ModuleType) -> str:
+    return package if isinstance(package, str) else package.__name__
+
+
+def _generated_modules(packages: Iterable[str | ModuleType], skipped: list[Skipped]) -> Iterator[ModuleType]:
+    """Every ``*_pb2`` module of the packages, each imported once; one that fails to import is recorded."""
+    seen: set[str] = set()
+    for package in packages:
+        top = importlib.import_module(package) if isinstance(package, str) else package
+        names = [top.__name__]
+        path = getattr(top, "__path__", None)
+        if path is not None:
+            errors: list[str] = []
+            walked = pkgutil.walk_packages(path, top.__name__ + ".", onerror=errors.append)
+            names += sorted(info.name for info in walked if info.name.endswith(_GENERATED_SUFFIX))
+            skipped.extend(Skipped("module", name, "the package cannot be imported") for name in errors)
+        for name in names:
+            if name in seen or not name.endswith(_GENERATED_SUFFIX):
+                continue
+            seen.add(name)
+            try:
+                module = importlib.import_module(name)
+            except Exception as e:  # any failure of foreign generated code is recorded, not raised
+                skipped.append(Skipped("module", name, f"cannot be imported: {type(e).__name__}: {e}"))
+                continue
+            yield module
+
+
+def _collect_file(
+    desc: descriptor.FileDescriptor, found: dict[str, descriptor.FileDescriptor], skipped: list[Skipped], module: str
+) -> None:
+    """``desc`` and the files it imports, keyed by name; a different file of a name already found is skipped."""
+    stack = [desc]
+    while stack:
+        file = stack.pop()
+        first = found.setdefault(file.name, file)
+        if first is not file:
+            if first.serialized_pb != file.serialized_pb and not any(
+                s.kind == "file" and s.subject == file.name for s in skipped
+            ):
+                reason = f"{module} brings a different file of this name than the one found first"
+                skipped.append(Skipped("file", file.name, reason))
+            continue
+        stack.extend(file.dependencies)
+
+
+def _file_order(found: dict[str, descriptor.FileDescriptor]) -> dict[str, descriptor.FileDescriptor]:
+    """``found`` with every file after the files it imports."""
+    ordered: dict[str, descriptor.FileDescriptor] = {}
+    for desc in found.values():
+        stack: list[tuple[descriptor.FileDescriptor, bool]] = [(desc, False)]
+        while stack:
+            file, expanded = stack.pop()
+            if file.name in ordered:
+                continue
+            if expanded:
+                ordered[file.name] = found.get(file.name, file)
+                continue
+            stack.append((file, True))
+            stack.extend((dep, False) for dep in reversed(file.dependencies) if dep.name not in ordered)
+    return ordered
+
+
+def _undecodable(subject: str, ext: descriptor.FieldDescriptor, error: Exception) -> Skipped:
+    return Skipped("option", subject, f"cannot be decoded: {type(error).__name__}: {error}", ext.full_name)
+
+
+def _split_fields(data: bytes) -> dict[int, bytes] | None:
+    """The wire bytes of each field number of a serialized message (all its occurrences, in order), or ``None``
+    when the bytes do not even split into fields (a truncated value, an unknown wire type)."""
+    found: dict[int, bytearray] = {}
+    pos = 0
+    try:
+        while pos < len(data):
+            start = pos
+            tag, pos = _varint(data, pos)
+            pos = _skip_value(data, pos, tag)
+            found.setdefault(tag >> 3, bytearray()).extend(data[start:pos])
+    except (IndexError, ValueError):
+        return None
+    return {number: bytes(chunk) for number, chunk in found.items()}
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return result, pos
+        shift += 7
+        if shift > 63:
+            raise ValueError("a varint longer than 10 bytes")
+
+
+def _skip_value(data: bytes, pos: int, tag: int) -> int:
+    """The position after the value of a field whose tag was just read."""
+    wire = tag & 7
+    if wire == 0:
+        _, pos = _varint(data, pos)
+    elif wire == 1:
+        pos += 8
+    elif wire == 5:
+        pos += 4
+    elif wire == 2:
+        length, pos = _varint(data, pos)
+        pos += length
+    elif wire == 3:  # a group: fields up to the matching end-group tag
+        while True:
+            inner, pos = _varint(data, pos)
+            if inner & 7 == 4:
+                if inner >> 3 != tag >> 3:
+                    raise ValueError("a group ends with another field's tag")
+                return pos
+            pos = _skip_value(data, pos, inner)
+    else:
+        raise ValueError(f"wire type {wire}")
+    if pos > len(data):
+        raise ValueError("truncated")
+    return pos
 
 
 def _http_rule(rule: Any) -> HttpRule:

@@ -17,6 +17,7 @@ import functools
 import math
 import re
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
@@ -250,6 +251,8 @@ def from_stream(message_ref: MessageRef, data: str | bytes, *, validate: bool = 
 # ------------------------------------------------------------------------------------------ compilation
 
 _converters: dict[str, _MessageConverter] = {}
+_other_converters: weakref.WeakKeyDictionary[Registry, dict[str, _MessageConverter]] = weakref.WeakKeyDictionary()
+"""Converters of registries other than the contract's (as routes.table_for keeps route tables)."""
 _lock = threading.RLock()
 
 
@@ -585,14 +588,26 @@ def _value_parser(reg: Registry, f: descriptor.FieldDescriptor) -> Callable[[Any
 
     def parse_message(value: Any, path: Any) -> dict[str, Any]:
         if not child:
-            child.append(_converter(name))  # resolved on first use: message types may be recursive
+            child.append(_converter_for(reg, name))  # resolved on first use: message types may be recursive
         return child[0].kwargs(value, path)
 
     return parse_message
 
 
 def _converter_for(reg: Registry, name: str) -> _MessageConverter:
-    return _converter(name)
+    """The converter of ``name`` in ``reg``: nested and ``Any`` types are looked up where their parent was."""
+    from yc_contracts.contract.registry import default_registry
+
+    if reg is default_registry():
+        return _converter(name)
+    with _lock:
+        table = _other_converters.get(reg)
+        if table is None:
+            table = _other_converters[reg] = {}
+        found = table.get(name)
+        if found is None:
+            found = table[name] = _MessageConverter(reg, name)
+        return found
 
 
 def _wkt_kwargs(conv: _MessageConverter, value: Any, path: Any) -> Any:
@@ -671,7 +686,7 @@ def _any_kwargs(reg: Registry, value: Any, path: Any) -> dict[str, Any]:
     except UnknownNameError:
         raise _bad(_Step((path, "@type")), f"{url!r} names no known type") from None
     inner = cls.DESCRIPTOR.full_name
-    conv = _converter(inner)
+    conv = _converter_for(reg, inner)
     if inner in _wkt.VALUE_IN_ANY or (inner == "google.protobuf.Empty" and "value" in value):
         body = value.get("value")
         msg = conv.build(body if body is not None or inner == "google.protobuf.Value" else {})
@@ -765,7 +780,7 @@ def _value_printer(
 
     def print_message(value: Any) -> Any:
         if not resolved:
-            resolved.append(_converter(name).printer(proto_names, defaults))  # lazily: types may be recursive
+            resolved.append(_converter_for(reg, name).printer(proto_names, defaults))  # lazily: may be recursive
         return resolved[0](value)
 
     return print_message
@@ -827,7 +842,7 @@ def _print_wkt(conv: _MessageConverter, msg: Any, proto_names: bool, defaults: b
     # google.protobuf.Any
     cls = conv.reg.resolve_type_url(msg.type_url)
     packed = cls.FromString(msg.value)
-    printed = _converter(cls.DESCRIPTOR.full_name).printer(proto_names, defaults)(packed)
+    printed = _converter_for(conv.reg, cls.DESCRIPTOR.full_name).printer(proto_names, defaults)(packed)
     if cls.DESCRIPTOR.full_name in _wkt.VALUE_IN_ANY:
         return {"@type": msg.type_url, "value": printed}
     return {"@type": msg.type_url, **printed}

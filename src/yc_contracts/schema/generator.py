@@ -547,7 +547,9 @@ class SchemaGenerator:
 
 def _exactly_one(members: Iterable[descriptor.FieldDescriptor]) -> dict[str, Any]:
     members = list(members)
-    return {"allOf": [{"anyOf": [_field_set(f) for f in members]}, _at_most_one(members)]}
+    present = {"anyOf": [_field_set(f) for f in members]}
+    # A one-member oneof marked exactly_one (29 types of the official SDK) has no pair for "at most one".
+    return {"allOf": [present, _at_most_one(members)] if len(members) > 1 else [present]}
 
 
 def _at_most_one(members: Iterable[descriptor.FieldDescriptor]) -> dict[str, Any]:

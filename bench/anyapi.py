@@ -1,0 +1,773 @@
+"""How much of the whole Yandex Cloud API works today, surface by surface (issue 17).
+
+Builds the registry of every ``*_pb2`` module the official SDK (``yandexcloud``) ships, at run time, and runs each
+surface over every message type and route of it (or a seeded sample), counting what works and grouping what
+does not by exception type, with the first few reasons of each:
+
+- **registry**: SDK import and registry build times, counts of files/messages/enums/services/methods/routes,
+  and the custom options of every element decoded (nothing may raise; what is skipped is listed);
+- **schemas**: a JSON Schema document per message type (``SchemaGenerator`` over the SDK registry, no service
+  rules), each checked against the 2020-12 meta-schema; then the ``google.protobuf.Any`` document;
+- **validators**: the public ``check()`` (which knows the contract's registry only), then a validator compiled
+  per type over the SDK registry (``Compiled`` with the documents generated on demand), run on the drawn
+  instances: accepted, rejected for ``yandex.cloud`` options only (expected of random data), or rejected for
+  another reason (a bug);
+- **converters**: ``--instances`` random instances per type, built with the SDK's classes:
+  ``to_rest(msg) == MessageToDict(msg)`` and ``to_proto(MessageToDict(msg))`` byte-equal to ``ParseDict``'s;
+- **transcoding**: an HTTP request per route built from its template, transcoded with ``registry=``: the right
+  method, and the request message the template, body and query say.
+
+Times are wall-clock; memory is the process's peak resident set after each surface (it only grows).
+
+Usage: python bench/anyapi.py [--sample N] [--instances K] [--seed S] [--surfaces a,b] [--budget SECONDS]
+       [--json FILE]
+
+``--sample N`` draws N message types (and N routes); the default is all of them. ``--budget`` stops a surface
+after that many seconds (the validators over every type take most of an hour today) and says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import gc
+import json
+import platform
+import random
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "anyapi"))  # the helper module the tests use (not a package here)
+
+import sdk_tree  # noqa: E402 - put on the path just above
+from google.protobuf import json_format, message  # noqa: E402
+from google.protobuf.internal import api_implementation  # noqa: E402
+
+import yc_contracts  # noqa: E402
+from yc_contracts import Registry  # noqa: E402
+
+SURFACES = ("registry", "schemas", "validators", "converters", "transcoding")
+EXAMPLES = 3
+EXPECTED_RULES = ("option.", "oneof.exactly_one", "content.")
+"""Violations random data is expected to cause: ``yandex.cloud`` options (and exactly-one oneofs) it ignores, and
+content inspection (keyed by type name, so the contract's inspectors also read the SDK's same-named requests)."""
+
+
+# ------------------------------------------------------------------------------------------------ tallies
+
+
+class Tally:
+    """Counts of one surface: what worked, and what did not, grouped by kind (an exception type or a label)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.ok = 0
+        self.total = 0
+        self.kinds: collections.Counter[str] = collections.Counter()
+        self.examples: dict[str, list[str]] = {}
+        self.notes: list[str] = []
+        self.extra: dict[str, Any] = {}
+
+    def good(self) -> None:
+        self.ok += 1
+        self.total += 1
+
+    def bad(self, kind: str, subject: str, detail: str) -> None:
+        self.total += 1
+        self.kinds[kind] += 1
+        found = self.examples.setdefault(kind, [])
+        if len(found) < EXAMPLES:
+            found.append(f"{subject}: {_short(detail)}")
+
+    def failed(self, subject: str, error: BaseException) -> None:
+        self.bad(type(error).__name__, subject, str(error))
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "total": self.total,
+            "failures": {kind: {"count": n, "examples": self.examples[kind]} for kind, n in self.kinds.most_common()},
+            "notes": self.notes,
+            **self.extra,
+        }
+
+    def lines(self) -> Iterator[str]:
+        yield f"  {self.name}: {self.ok:,} of {self.total:,}"
+        for kind, n in self.kinds.most_common():
+            yield f"    {kind} x{n:,}"
+            for example in self.examples[kind]:
+                yield f"      - {example}"
+        for note in self.notes:
+            yield f"    note: {note}"
+
+
+def _short(text: str, limit: int = 240) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _distribution(times: list[float]) -> str:
+    if not times:
+        return "none"
+    ordered = sorted(times)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    return (
+        f"median {statistics.median(ordered) * 1000:.1f} ms, p90 {at(0.9):.1f} ms, p99 {at(0.99):.1f} ms, "
+        f"max {ordered[-1] * 1000:.0f} ms"
+    )
+
+
+class Budget:
+    """A surface's time allowance (``None``: unlimited)."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self.start = time.perf_counter()
+
+    def spent(self) -> bool:
+        return self.seconds is not None and time.perf_counter() - self.start > self.seconds
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+
+# ------------------------------------------------------------------------------------------------ registry
+
+
+def registry_surface(report: dict[str, Any]) -> Registry:
+    start = time.perf_counter()
+    reg = sdk_tree.build_sdk_registry()  # the SDK's modules are imported here, once
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    sdk_tree.build_sdk_registry()
+    rebuild = time.perf_counter() - start
+    data = reg.file_descriptor_set().SerializeToString()
+    start = time.perf_counter()
+    Registry.from_file_descriptor_set(type(reg.file_descriptor_set()).FromString(data))
+    from_bytes = time.perf_counter() - start
+
+    counts: dict[str, Any] = {"files": len(reg.files)}
+    counts["messages"] = len(reg.messages())
+    counts["message_types_with_map_entries"] = len(sdk_tree.message_types(reg))
+    counts["enums"] = len(reg.enums())
+    listing = Tally("services, methods and routes listed")
+    try:
+        counts["services"] = len(reg.services())
+        counts["methods"] = len(reg.methods())
+        counts["routes"] = len(reg.routes())
+        listing.good()
+    except Exception as e:
+        listing.failed("Registry.methods()", e)
+
+    options = Tally("elements whose options decode")
+    found = 0
+    start = time.perf_counter()
+    for element in _elements(reg):
+        try:
+            found += len(reg.options(element))
+            options.good()
+        except Exception as e:
+            options.failed(getattr(element, "full_name", str(element)), e)
+    decode = time.perf_counter() - start
+    skipped = list(reg.skipped()) if hasattr(reg, "skipped") else []
+    options.extra = {"option_values": found, "seconds": round(decode, 3), "skipped": [str(s) for s in skipped]}
+    report["registry"] = {
+        "seconds": {
+            "import_and_build": round(first, 3),
+            "build": round(rebuild, 3),
+            "from_bytes": round(from_bytes, 3),
+        },
+        "descriptor_set_bytes": len(data),
+        "counts": counts,
+        "listing": listing.summary(),
+        "options": options.summary(),
+        "peak_rss_mib": round(_peak_rss_mib()),
+    }
+    print(
+        f"registry: SDK import + build {first:.2f} s, build again {rebuild:.2f} s, "
+        f"from its {len(data) / 2**20:.1f} MiB descriptor set {from_bytes:.2f} s"
+    )
+    print("  " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in counts.items()))
+    for line in (*listing.lines(), *options.lines()):
+        print(line)
+    print(f"    {found:,} option values on {options.total:,} elements in {decode:.2f} s; {len(skipped)} skipped")
+    for record in skipped[:EXAMPLES]:
+        print(f"      - {record}")
+    return reg
+
+
+def _elements(reg: Registry) -> Iterator[Any]:
+    pool = reg.descriptor_pool
+    for name in reg.files:
+        file = pool.FindFileByName(name)
+        yield file
+        for service in file.services_by_name.values():
+            yield service
+            yield from service.methods
+    for name in sdk_tree.message_types(reg):
+        desc = pool.FindMessageTypeByName(name)
+        yield desc
+        yield from desc.fields
+        yield from desc.oneofs
+    for name in reg.enums():
+        enum = pool.FindEnumTypeByName(name)
+        yield enum
+        yield from enum.values
+
+
+# ------------------------------------------------------------------------------------------------- schemas
+
+
+class LazyDocuments(Mapping[str, Mapping[str, Any]]):
+    """Schema documents generated on first access (``docs[key]``), as the validators' closure walk reads them."""
+
+    def __init__(self, generator: Any) -> None:
+        self._gen = generator
+        self._docs: dict[str, Mapping[str, Any]] = {}
+        self.any_seconds: float | None = None
+
+    def __getitem__(self, key: str) -> Mapping[str, Any]:
+        found = self._docs.get(key)
+        if found is None:
+            if key == "google.protobuf.Any":
+                start = time.perf_counter()
+                found = self._gen.any_document()
+                self.any_seconds = time.perf_counter() - start
+            else:
+                found = self._gen.message_document(key)
+            self._docs[key] = found
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._docs)
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+
+def _generator(reg: Registry) -> Any:
+    from yc_contracts.rules.ruleset import RuleSet
+    from yc_contracts.schema.generator import SchemaGenerator
+
+    return SchemaGenerator(reg, RuleSet((), ()))
+
+
+def schemas_surface(reg: Registry, types: list[str], budget: Budget, report: dict[str, Any]) -> None:
+    import jsonschema_rs
+
+    gen = _generator(reg)
+    tally = Tally("message types with a schema valid under 2020-12")
+    times: list[float] = []
+    for name in types:
+        if budget.spent():
+            tally.notes.append(f"stopped by --budget after {tally.total:,} of {len(types):,} types")
+            break
+        start = time.perf_counter()
+        try:
+            doc = gen.message_document(name)
+        except Exception as e:
+            tally.failed(name, e)
+            continue
+        times.append(time.perf_counter() - start)
+        if jsonschema_rs.meta.is_valid(doc):
+            tally.good()
+        else:
+            tally.bad("not valid under the 2020-12 meta-schema", name, "jsonschema_rs.meta.is_valid is false")
+    any_tally = Tally("the google.protobuf.Any document")
+    any_info: dict[str, Any] = {}
+    start = time.perf_counter()
+    try:
+        doc = gen.any_document()
+        any_info = {
+            "seconds": round(time.perf_counter() - start, 2),
+            "mib": round(len(json.dumps(doc)) / 2**20, 1),
+            "types": len(doc["properties"]["@type"]["enum"]),
+        }
+        any_tally.good()
+        del doc
+    except Exception as e:
+        any_tally.failed("google.protobuf.Any", e)
+        any_info = {"seconds": round(time.perf_counter() - start, 2)}
+    report["schemas"] = {
+        "per_type": {**tally.summary(), "seconds": round(sum(times), 2), "time": _distribution(times)},
+        "any": {**any_tally.summary(), **any_info},
+        "peak_rss_mib": round(_peak_rss_mib()),
+    }
+    print(f"schemas: {tally.ok:,} of {tally.total:,} types in {sum(times):.1f} s ({_distribution(times)})")
+    for line in (*tally.lines(), *any_tally.lines()):
+        print(line)
+    if any_info.get("mib") is not None:
+        print(f"    Any: {any_info['types']:,} types, {any_info['mib']} MiB of JSON, built in {any_info['seconds']} s")
+
+
+# ---------------------------------------------------------------------------------------------- instances
+
+
+def _instances(reg: Registry, name: str, count: int, seed: int, any_types: list[str]) -> list[message.Message]:
+    maker = sdk_tree.InstanceMaker(random.Random(f"{seed}:{name}"), any_types)
+    return [maker.make(name) for _ in range(count)]
+
+
+# ---------------------------------------------------------------------------------------------- validators
+
+
+def reaching_any(reg: Registry) -> set[str]:
+    """The message types whose JSON may hold a ``google.protobuf.Any`` (at any depth): their validators embed the
+    ``Any`` document, which names every type of the tree."""
+    users: dict[str, set[str]] = collections.defaultdict(set)
+    pending = [reg.message_descriptor(name) for name in sdk_tree.message_types(reg)]
+    seen = {desc.full_name for desc in pending}
+    while pending:  # the tree's types and every type they use (google.rpc.Status, say)
+        desc = pending.pop()
+        for f in desc.fields:
+            if f.message_type is not None:
+                users[f.message_type.full_name].add(desc.full_name)
+                if f.message_type.full_name not in seen:
+                    seen.add(f.message_type.full_name)
+                    pending.append(f.message_type)
+    found: set[str] = set()
+    names = ["google.protobuf.Any"]
+    while names:
+        for user in users.get(names.pop(), ()):
+            if user not in found:
+                found.add(user)
+                names.append(user)
+    return found
+
+
+def validators_surface(
+    reg: Registry,
+    types: list[str],
+    *,
+    instances: int,
+    seed: int,
+    budget: Budget,
+    report: dict[str, Any],
+    probes: Probes,
+) -> None:
+    public = Tally("types the public check() knows")
+    for name in types:
+        try:
+            yc_contracts.check(name, {})
+            public.good()
+        except Exception as e:
+            public.failed(name, e)
+    if public.ok:
+        public.notes.append("the types it knows are the contract's own: it checks them against the contract's version")
+    heavy = reaching_any(reg)
+    light = [name for name in types if name not in heavy]
+    compiled, verdicts, times = _compile_in_process(reg, light, instances=instances, seed=seed, budget=budget)
+    heavy_sample = [name for name in types if name in heavy]
+    probed, heavy_times, heavy_rss = _probe_heavy(heavy_sample, probes, seed=seed, budget=budget)
+    report["validators"] = {
+        "public_check": public.summary(),
+        "compiled": {**compiled.summary(), "seconds": round(sum(times), 2), "time": _distribution(times)},
+        "instances": verdicts.summary(),
+        "reaching_any": {
+            **probed.summary(),
+            "types": len(heavy_sample),
+            "time": _distribution(heavy_times),
+            "peak_rss_mib": [round(r) for r in heavy_rss],
+        },
+        "peak_rss_mib": round(_peak_rss_mib()),
+    }
+    print(
+        f"validators: compiled {compiled.ok:,} of {compiled.total:,} types not reaching Any in {sum(times):.1f} s "
+        f"({_distribution(times)}); {len(heavy_sample):,} types reach Any"
+    )
+    for line in (*public.lines(), *compiled.lines(), *verdicts.lines(), *probed.lines()):
+        print(line)
+    if heavy_times:
+        print(f"    compile {_distribution(heavy_times)}; peak RSS of the child {max(heavy_rss):,.0f} MiB at most")
+
+
+def _compile_in_process(
+    reg: Registry, types: list[str], *, instances: int, seed: int, budget: Budget
+) -> tuple[Tally, Tally, list[float]]:
+    from yc_contracts.rules.ruleset import resolve_limits
+    from yc_contracts.validation.validator import Compiled
+
+    docs = LazyDocuments(_generator(reg))
+    rules = docs._gen._rules
+    limits = resolve_limits(None)
+    compiled = Tally("validators compiled in process (types that do not reach Any)")
+    verdicts = Tally("drawn instances accepted, or rejected for options or content only")
+    times: list[float] = []
+    any_types = sdk_tree.message_types(reg, map_entries=False)
+    for name in types:
+        if budget.spent():
+            compiled.notes.append(f"stopped by --budget after {compiled.total:,} of {len(types):,} types")
+            break
+        start = time.perf_counter()
+        try:
+            validator = Compiled(name, reg, docs, rules, limits)
+        except Exception as e:
+            compiled.failed(name, e)
+            continue
+        times.append(time.perf_counter() - start)
+        compiled.good()
+        for msg in _instances(reg, name, instances, seed, any_types):
+            try:
+                payload = json_format.MessageToDict(msg)
+                found = [v for v in validator.violations(payload) if v.severity == "error"]
+            except Exception as e:
+                verdicts.failed(name, e)
+                continue
+            other = [v for v in found if not v.rule.startswith(EXPECTED_RULES)]
+            if other:
+                verdicts.bad(f"rejected for {other[0].rule}", name, f"{other[0].path}: {other[0].message}")
+            else:
+                verdicts.good()
+        del validator
+        gc.collect(0)
+    return compiled, verdicts, times
+
+
+def _probe_heavy(
+    types: list[str], probes: Probes, *, seed: int, budget: Budget
+) -> tuple[Tally, list[float], list[float]]:
+    probed = Tally(
+        f"validators of types reaching Any, compiled in a child process (at most {probes.memory_gib:g} GiB, "
+        f"{probes.seconds:.0f} s each)"
+    )
+    times: list[float] = []
+    rss: list[float] = []
+    chosen = types if probes.count is None else sdk_tree.sample(types, probes.count, seed)
+    for name in chosen:
+        if budget.spent():
+            probed.notes.append(f"stopped by --budget after {probed.total:,} of {len(chosen):,} types")
+            break
+        outcome = probe_validator(name, probes)
+        if outcome.get("ok"):
+            probed.good()
+            times.append(outcome["seconds"])
+            rss.append(outcome["peak_rss_mib"])
+        else:
+            probed.bad(outcome["kind"], name, outcome["detail"])
+    if len(chosen) < len(types):
+        probed.notes.append(
+            f"{len(types) - len(chosen):,} more types reach Any and were not tried (--any-probes all tries them)"
+        )
+    return probed, times, rss
+
+
+class Probes:
+    """How validators that reach ``Any`` are tried: how many (``None``: all), and each one's limits."""
+
+    def __init__(self, count: int | None, memory_gib: float, seconds: float) -> None:
+        self.count = count
+        self.memory_gib = memory_gib
+        self.seconds = seconds
+
+
+def probe_validator(name: str, probes: Probes) -> dict[str, Any]:
+    """Compile one type's validator in a child process capped in memory and time; its outcome."""
+    import subprocess
+
+    limit = int(probes.memory_gib * 2**30)
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    command = [sys.executable, str(Path(__file__).resolve()), "--probe-validator", name]
+    try:
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=probes.seconds, preexec_fn=cap, check=False
+        )
+    except subprocess.TimeoutExpired:
+        return {"ok": False, "kind": "over the time limit", "detail": f"killed after {probes.seconds:.0f} s"}
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        kind = "over the memory limit" if "MemoryError" in done.stderr or done.returncode < 0 else "failed"
+        return {"ok": False, "kind": kind, "detail": f"exit {done.returncode}: {tail}"}
+    outcome: dict[str, Any] = json.loads(lines[-1])
+    return outcome
+
+
+def _probe_main(name: str) -> int:
+    """The child of :func:`probe_validator`: compile ``name``'s validator and print what it took, as JSON."""
+    from yc_contracts.rules.ruleset import resolve_limits
+    from yc_contracts.validation.validator import Compiled
+
+    reg = sdk_tree.sdk_registry()
+    docs = LazyDocuments(_generator(reg))
+    start = time.perf_counter()
+    try:
+        Compiled(name, reg, docs, docs._gen._rules, resolve_limits(None))
+    except MemoryError:
+        print(json.dumps({"ok": False, "kind": "over the memory limit", "detail": "MemoryError"}))
+        return 0
+    except Exception as e:
+        print(json.dumps({"ok": False, "kind": type(e).__name__, "detail": _short(str(e))}))
+        return 0
+    seconds = time.perf_counter() - start
+    closure = len(docs)
+    print(json.dumps({"ok": True, "seconds": seconds, "peak_rss_mib": _peak_rss_mib(), "documents": closure}))
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- converters
+
+
+def converters_surface(
+    reg: Registry, types: list[str], *, instances: int, seed: int, budget: Budget, report: dict[str, Any]
+) -> None:
+    conv = sdk_tree.converters(reg)
+    to_rest = Tally("to_rest equal to MessageToDict")
+    to_proto = Tally("to_proto(MessageToDict) byte-equal to ParseDict")
+    reference = Tally("instances json_format itself can print and parse")
+    any_types = sdk_tree.message_types(reg, map_entries=False)
+    start = time.perf_counter()
+    for done, name in enumerate(types):
+        if budget.spent():
+            to_proto.notes.append(f"stopped by --budget after {done:,} of {len(types):,} types")
+            break
+        cls = sdk_tree.sdk_class(name)
+        for msg in _instances(reg, name, instances, seed, any_types):
+            try:
+                printed = json_format.MessageToDict(msg)
+                expected = json_format.ParseDict(printed, cls()).SerializeToString(deterministic=True)
+            except Exception as e:
+                reference.failed(name, e)
+                continue
+            reference.good()
+            try:
+                if sdk_tree.same_json(conv.to_rest(msg), printed):
+                    to_rest.good()
+                else:
+                    to_rest.bad("differs", name, _first_difference(conv.to_rest(msg), printed))
+            except Exception as e:
+                to_rest.failed(name, e)
+            try:
+                message_built = conv.to_proto(name, printed)
+                built = message_built.SerializeToString(deterministic=True)
+                if built == expected:
+                    to_proto.good()
+                elif sdk_tree.same_message(cls.FromString(built), cls.FromString(expected)):
+                    to_proto.bad("only map entries inside a packed Any are in another order", name, "same unpacked")
+                else:
+                    to_proto.bad("not byte-equal", name, f"{len(built)} bytes against {len(expected)}")
+            except Exception as e:
+                to_proto.failed(name, e)
+    elapsed = time.perf_counter() - start
+    report["converters"] = {
+        "how": conv.how,
+        "reference": reference.summary(),
+        "to_rest": to_rest.summary(),
+        "to_proto": to_proto.summary(),
+        "seconds": round(elapsed, 2),
+        "peak_rss_mib": round(_peak_rss_mib()),
+    }
+    print(f"converters ({conv.how}), {instances} instances per type, {elapsed:.1f} s:")
+    for line in (*reference.lines(), *to_rest.lines(), *to_proto.lines()):
+        print(line)
+
+
+def _first_difference(got: Any, want: Any, path: str = "") -> str:
+    if isinstance(got, dict) and isinstance(want, dict):
+        for key in [*want, *(k for k in got if k not in want)]:
+            if key not in got:
+                return f"{path}/{key}: missing"
+            if key not in want:
+                return f"{path}/{key}: unexpected"
+            if not sdk_tree.same_json(got[key], want[key]):
+                return _first_difference(got[key], want[key], f"{path}/{key}")
+    if isinstance(got, list) and isinstance(want, list) and len(got) == len(want):
+        for i, (a, b) in enumerate(zip(got, want, strict=True)):
+            if not sdk_tree.same_json(a, b):
+                return _first_difference(a, b, f"{path}/{i}")
+    return f"{path or '/'}: {_short(repr(got), 80)} instead of {_short(repr(want), 80)}"
+
+
+# --------------------------------------------------------------------------------------------- transcoding
+
+
+def transcoding_surface(reg: Registry, routes: list[Any], seed: int, budget: Budget, report: dict[str, Any]) -> None:
+    from yc_contracts.transcoding.routes import table_for
+
+    tally = Tally("routes transcoding to their method and request")
+    start = time.perf_counter()
+    try:
+        table_for(reg)
+        table_seconds = time.perf_counter() - start
+    except Exception as e:
+        tally.failed("the route table", e)
+        table_seconds = time.perf_counter() - start
+    by_template = collections.defaultdict(list)
+    try:
+        for route in reg.routes():
+            by_template[(route.verb, route.path)].append(route.method.full_name)
+    except Exception as e:
+        tally.failed("Registry.routes()", e)
+        tally.notes.append("the routes cannot be listed, so none can be transcoded")
+    duplicates = {key: names for key, names in by_template.items() if len(names) > 1}
+    any_types = sdk_tree.message_types(reg, map_entries=False)
+    times: list[float] = []
+    for route in routes:
+        if budget.spent():
+            tally.notes.append(f"stopped by --budget after {tally.total:,} of {len(routes):,} routes")
+            break
+        _transcode_one(reg, route, seed=seed, any_types=any_types, duplicates=duplicates, tally=tally, times=times)
+    elapsed = time.perf_counter() - start
+    report["transcoding"] = {
+        **tally.summary(),
+        "route_table_seconds": round(table_seconds, 3),
+        "duplicate_templates": {f"{v} {p}": names for (v, p), names in duplicates.items()},
+        "seconds": round(elapsed, 2),
+        "time": _distribution(times),
+        "peak_rss_mib": round(_peak_rss_mib()),
+    }
+    print(
+        f"transcoding: {tally.ok:,} of {tally.total:,} routes in {elapsed:.1f} s (route table {table_seconds:.2f} s; "
+        f"per request {_distribution(times)})"
+    )
+    for line in tally.lines():
+        print(line)
+    if duplicates:
+        print(f"    {len(duplicates)} verb+template pairs are declared by more than one method:")
+        for (verb, path), names in list(duplicates.items())[:EXAMPLES]:
+            print(f"      - {verb} {path}: {', '.join(names)}")
+
+
+def _transcode_one(
+    reg: Registry,
+    route: Any,
+    *,
+    seed: int,
+    any_types: list[str],
+    duplicates: Mapping[tuple[str, str], list[str]],
+    tally: Tally,
+    times: list[float],
+) -> None:
+    """Transcode one request built from ``route``'s template and tally the verdict."""
+    subject = f"{route.verb} {route.path}"
+    rng = random.Random(f"{seed}:{subject}:{route.method.full_name}")
+    try:
+        request = sdk_tree.route_request(route, sdk_tree.InstanceMaker(rng, any_types, special=False), rng)
+    except Exception as e:
+        tally.bad(f"harness: {type(e).__name__}", subject, str(e))
+        return
+    body = None if request.body is None else json.dumps(request.body)
+    begin = time.perf_counter()
+    try:
+        call = yc_contracts.transcode(request.verb, request.path, query=request.query, body=body, registry=reg)
+    except Exception as e:
+        tally.bad(type(e).__name__, f"{subject} as {request.verb} {request.path}", str(e))
+        return
+    times.append(time.perf_counter() - begin)
+    if call.method != route.method.grpc_path:
+        if (route.verb, route.path) in duplicates:
+            tally.bad("same verb and template as another method's route", subject, f"reached {call.method}")
+        else:
+            tally.bad("wrong method", f"{subject} as {request.path}", f"reached {call.method}")
+        return
+    got = call.request.SerializeToString(deterministic=True)
+    want = request.expected.SerializeToString(deterministic=True)
+    if got != want:
+        difference = _first_difference(_as_json(reg, call.request), json_format.MessageToDict(request.expected))
+        tally.bad("wrong request", f"{subject} as {request.path}", difference)
+        return
+    tally.good()
+
+
+def _as_json(reg: Registry, msg: message.Message) -> Any:
+    return json_format.MessageToDict(msg, descriptor_pool=reg.descriptor_pool)
+
+
+# ---------------------------------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sample", type=int, default=None, help="N message types and N routes (default: all)")
+    parser.add_argument("--instances", type=int, default=3, help="random instances per type (default 3)")
+    parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--surfaces", default=",".join(SURFACES), help=f"a subset of {','.join(SURFACES)}")
+    parser.add_argument("--budget", type=float, default=None, help="seconds per surface (default: none)")
+    parser.add_argument(
+        "--any-probes",
+        default="3",
+        help="how many validators of types reaching Any to compile, each in a capped child process ('all': every "
+        "one; they take 15 s and several GiB each today); default 3",
+    )
+    parser.add_argument("--any-memory", type=float, default=8.0, help="GiB per child process (default 8)")
+    parser.add_argument("--any-seconds", type=float, default=180.0, help="seconds per child process (default 180)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the numbers to this file")
+    parser.add_argument("--probe-validator", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.probe_validator:
+        return _probe_main(args.probe_validator)
+    probes = Probes(None if args.any_probes == "all" else int(args.any_probes), args.any_memory, args.any_seconds)
+    surfaces = [s.strip() for s in args.surfaces.split(",") if s.strip()]
+    unknown = set(surfaces) - set(SURFACES)
+    if unknown:
+        parser.error(f"unknown surfaces {', '.join(sorted(unknown))}")
+    if not sdk_tree.HAVE_SDK:
+        print("yandexcloud is not installed: run this in the protobuf 6 environment (.venv or .venv-pb6)")
+        return 2
+
+    versions = {
+        "yandexcloud": metadata.version("yandexcloud"),
+        "protobuf": metadata.version("protobuf"),
+        "backend": api_implementation.Type(),
+        "python": platform.python_version(),
+        "yc_contracts": yc_contracts.__version__,
+    }
+    print(
+        f"yandexcloud {versions['yandexcloud']}, protobuf {versions['protobuf']} ({versions['backend']}), "
+        f"Python {versions['python']}; sample {args.sample or 'all'}, {args.instances} instances per type, "
+        f"seed {args.seed}"
+    )
+    report: dict[str, Any] = {"versions": versions, "arguments": {k: str(v) for k, v in vars(args).items()}}
+    reg = registry_surface(report)
+    types = sdk_tree.sample(sdk_tree.message_types(reg), args.sample, args.seed)
+    try:
+        routes = sdk_tree.sample(list(reg.routes()), args.sample, args.seed)
+    except Exception as e:
+        print(f"no routes to transcode: {type(e).__name__}: {e}")
+        routes = []
+    steps: dict[str, Callable[[], None]] = {
+        "schemas": lambda: schemas_surface(reg, types, Budget(args.budget), report),
+        "validators": lambda: validators_surface(
+            reg,
+            types,
+            instances=args.instances,
+            seed=args.seed,
+            budget=Budget(args.budget),
+            report=report,
+            probes=probes,
+        ),
+        "converters": lambda: converters_surface(
+            reg, types, instances=args.instances, seed=args.seed, budget=Budget(args.budget), report=report
+        ),
+        "transcoding": lambda: transcoding_surface(reg, routes, args.seed, Budget(args.budget), report),
+    }
+    for name in SURFACES[1:]:
+        if name in surfaces:
+            start = time.perf_counter()
+            steps[name]()
+            print(f"  ({name}: {time.perf_counter() - start:.1f} s, peak RSS so far {_peak_rss_mib():,.0f} MiB)")
+    report["peak_rss_mib"] = round(_peak_rss_mib())
+    print(f"peak RSS {_peak_rss_mib():,.0f} MiB")
+    if args.json is not None:
+        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
