@@ -64,8 +64,9 @@ test-pb7: .venv-pb7/.installed browser ## the test suite on protobuf 7.x
 
 test: check-generated lint typecheck test-pb6 test-pb7 ## everything: freshness, lint, types, tests on both runtimes
 
-test-deep: .venv-pb6/.installed ## the property suite with HYPOTHESIS_PROFILE=deep (>= 10,000 examples per type)
+test-deep: .venv-pb6/.installed ## the property suite with HYPOTHESIS_PROFILE=deep (>= 10,000 examples per type), and every type and route of the official SDK
 	HYPOTHESIS_PROFILE=deep .venv-pb6/bin/python -m pytest tests/property -q -n auto --dist worksteal --hypothesis-show-statistics
+	YC_CONTRACTS_FULL_SWEEP=1 .venv-pb6/bin/python -m pytest tests/anyapi -q -n auto --dist worksteal
 
 demo: $(VENV)/.installed ## the showcase: validate, convert, transcode, export schemas, find breaking changes
 	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash examples/demo.sh

@@ -240,7 +240,11 @@ TYPE_RULES = [
     ),
     ("json.unknown_field", "error", "An object has a key that is not a field of its message."),
     ("json.duplicate_field", "error", "A field is given under both its JSON name and its proto name (at the second)."),
-    ("oneof.at_most_one", "error", "More than one member of a oneof is set (null counts as not set)."),
+    (
+        "oneof.at_most_one",
+        "error",
+        "More than one member of a oneof is set (null counts as not set, except for a Value or NullValue member).",
+    ),
     ("oneof.exactly_one", "error", "A oneof with (yandex.cloud.exactly_one) has no member set, or several."),
     (
         "any.type_url",

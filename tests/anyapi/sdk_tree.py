@@ -17,6 +17,7 @@ installed ``yandexcloud`` (protobuf 6 environments only; :data:`HAVE_SDK` says w
 
 from __future__ import annotations
 
+import collections
 import functools
 import importlib.util
 import inspect
@@ -94,6 +95,29 @@ def _sdk_descriptor_set() -> descriptor_pb2.FileDescriptorSet:
     return fds
 
 
+def reaching_any(registry: Registry) -> set[str]:
+    """The message types whose JSON may hold a ``google.protobuf.Any`` (at any depth)."""
+    users: dict[str, set[str]] = collections.defaultdict(set)
+    pending = [registry.message_descriptor(name) for name in message_types(registry)]
+    seen = {desc.full_name for desc in pending}
+    while pending:  # the tree's types and every type they use (google.rpc.Status, say)
+        desc = pending.pop()
+        for f in desc.fields:
+            if f.message_type is not None:
+                users[f.message_type.full_name].add(desc.full_name)
+                if f.message_type.full_name not in seen:
+                    seen.add(f.message_type.full_name)
+                    pending.append(f.message_type)
+    found: set[str] = set()
+    names = ["google.protobuf.Any"]
+    while names:
+        for user in users.get(names.pop(), ()):
+            if user not in found:
+                found.add(user)
+                names.append(user)
+    return found
+
+
 def message_types(registry: Registry, *, map_entries: bool = True) -> list[str]:
     """Full names of every message type the registry's files define (nested ones, and map entries unless told
     otherwise), in file order."""
@@ -143,18 +167,9 @@ def _canonical(value: Any) -> Any:
 
 
 def same_message(built: message.Message, expected: message.Message) -> bool:
-    """Whether ``built`` is ``expected``: byte for byte, or else differing only in how a packed ``Any`` serializes
-    its payload (map entries in another order: ``to_proto`` packs deterministically, ``ParseDict`` does not; issue
-    17 lists it), which ``MessageToDict`` shows by unpacking."""
-    if built.SerializeToString(deterministic=True) == expected.SerializeToString(deterministic=True):
-        return True
-    if "type.googleapis.com/" not in str(expected):
-        return False
-    pool = expected.DESCRIPTOR.file.pool
-    return bool(
-        json_format.MessageToDict(built, descriptor_pool=built.DESCRIPTOR.file.pool)
-        == json_format.MessageToDict(expected, descriptor_pool=pool)
-    )
+    """Whether ``built`` is ``expected``, byte for byte (messages packed in an ``Any`` included: ``to_proto`` packs
+    them as ``ParseDict`` does, map entries in the map's own order)."""
+    return bool(built.SerializeToString(deterministic=True) == expected.SerializeToString(deterministic=True))
 
 
 # ----------------------------------------------------------------------------------------------- instances

@@ -181,7 +181,11 @@ def test_retries_give_up_after_attempts(emu: Emulator, make_client: ClientFactor
 
 def test_retries_give_up_at_the_deadline(emu: Emulator, make_client: ClientFactory) -> None:
     """With every call UNAVAILABLE and attempts to spare, ``Retry(deadline=0.5)`` stops before the deadline
-    would pass: a few attempts, raised within about half a second."""
+    would pass: a few attempts, raised within about half a second.
+
+    The error raised is the last attempt's: UNAVAILABLE when the next backoff would overrun the deadline, or
+    DEADLINE_EXCEEDED when a slow attempt (a loaded machine, REST through the gateway) was itself cut short by
+    the time left; the latter only once the deadline has passed."""
     emu.inject("RecognizeFile", code="UNAVAILABLE", times=None)
     retry = Retry(backoff=Backoff(initial=0.1, maximum=0.1, jitter=False), attempts=100, deadline=0.5)
     client = make_client(emu, retry=retry)
@@ -189,9 +193,12 @@ def test_retries_give_up_at_the_deadline(emu: Emulator, make_client: ClientFacto
     with pytest.raises(RpcError) as caught:
         client.stt_v3.recognize_file(stt_v3_request())
     elapsed = time.monotonic() - began
-    assert caught.value.code == "UNAVAILABLE"
+    assert caught.value.code in ("UNAVAILABLE", "DEADLINE_EXCEEDED")
+    if caught.value.code == "DEADLINE_EXCEEDED":
+        assert elapsed >= 0.5 - 0.05
     assert elapsed < 0.5 + SLACK
     assert 2 <= len(emu.calls("RecognizeFile")) <= 5
+    assert set(statuses(emu, "RecognizeFile")) <= {"UNAVAILABLE", "CANCELLED", "DEADLINE_EXCEEDED"}
 
 
 def test_the_deadline_also_bounds_a_slow_attempt(emu: Emulator, make_client: ClientFactory) -> None:

@@ -3,7 +3,8 @@ protobuf text format.
 
 REST JSON and NDJSON input is validated first (``--no-validate`` skips it), and every violation is printed at its
 ``line:column``; binary and text input are checked after parsing, by JSON Pointer. Text format resolves ``Any``
-type URLs in the contract's own descriptor pool.
+type URLs in the registry's descriptor pool: the contract's, or that of the protos ``--descriptor-set``,
+``--proto-path`` or ``--python-package`` name.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
     from yc_contracts.cli.config import ProjectConfig
     from yc_contracts.cli.streams import Streams
+    from yc_contracts.contract.registry import Registry
 
 TEXT_HEADER: Final = "# proto-message:"
 """The protobuf text-format convention for naming a file's message type (``# proto-message: pkg.Type``)."""
@@ -33,8 +35,11 @@ EXIT_UNREADABLE: Final = 2
 
 def command(args: argparse.Namespace, streams: Streams) -> int:
     """Run ``convert``; 0 converted, 1 the input breaks the contract, 2 it cannot be read (or a usage error)."""
+    from yc_contracts.cli import registries
     from yc_contracts.cli.streams import UsageError
+    from yc_contracts.contract.registry import default_registry
 
+    registry = registries.from_args(args)
     config = _config(args.input)
     limit = args.max_input_size or (config.max_input_size if config is not None else None) or DEFAULT_MAX_INPUT_BYTES
     data = streams.read_input(args.input, limit)
@@ -46,32 +51,34 @@ def command(args: argparse.Namespace, streams: Streams) -> int:
             return _report(streams, name, [problem], EXIT_UNREADABLE)
     assert text is not None or args.source_format == "binary"
     type_name = args.type or (_text_header(text) if text is not None and args.source_format == "text" else None)
-    key = _schema_key(type_name) if type_name is not None else _configured_key(args.input, config)
+    key = _schema_key(type_name, registry) if type_name is not None else _configured_key(args.input, config, registry)
     if key is None:
         header = f", start the text with '{TEXT_HEADER} NAME'," if args.source_format == "text" else ""
         raise UsageError(
             f"convert: pass --type NAME{header} or map the file to a type under [tool.yc-contracts.payloads] "
             "in pyproject.toml (docs/cli.md)"
         )
+    reg = registry or default_registry()
     if args.source_format in ("rest", "ndjson"):
         assert text is not None
-        messages, status = _from_json(key, text, args.source_format == "ndjson", name, streams, validate=args.validate)
+        several = args.source_format == "ndjson"
+        messages, status = _from_json(key, text, several, name, streams, validate=args.validate, registry=registry)
     else:
         messages, status = _from_protobuf(
-            key, data, text, source=args.source_format, name=name, streams=streams, validate=args.validate
+            key, data, text, source=args.source_format, name=name, streams=streams, validate=args.validate, reg=reg
         )
     if status:
         return status
     if len(messages) != 1 and args.target_format in ("binary", "text"):
         raise UsageError(f"convert: --to {args.target_format} holds one message; the input has {len(messages)}")
-    _write(messages, args.target_format, args.names, streams, several=args.source_format == "ndjson")
+    _write(messages, args.target_format, args.names, streams, several=args.source_format == "ndjson", registry=registry)
     return 0
 
 
-def _schema_key(type_name: str) -> str:
+def _schema_key(type_name: str, registry: Registry | None = None) -> str:
     from yc_contracts.schema.store import schema_key
 
-    return schema_key(type_name)
+    return schema_key(type_name, registry)
 
 
 def _config(name: str) -> ProjectConfig | None:
@@ -82,7 +89,7 @@ def _config(name: str) -> ProjectConfig | None:
     return nearest(Path.cwd() if name == "-" else Path(name))
 
 
-def _configured_key(name: str, config: ProjectConfig | None) -> str | None:
+def _configured_key(name: str, config: ProjectConfig | None, registry: Registry | None = None) -> str | None:
     """The schema key ``[tool.yc-contracts.payloads]`` maps the input file to (``None``: standard input, or no
     glob matches).
 
@@ -96,16 +103,17 @@ def _configured_key(name: str, config: ProjectConfig | None) -> str | None:
     if entry is None or config is None:
         return None
     try:
-        return _schema_key(entry.target)
+        return _schema_key(entry.target, registry)
     except UnknownNameError as e:
         raise UsageError(f"{config.path} maps {entry.glob!r} to {e}") from e
 
 
-def message_class(key: str) -> type[message.Message]:
-    """The message class of a schema key (a ``<method>.Operation`` key is an Operation)."""
+def message_class(key: str, registry: Registry | None = None) -> type[message.Message]:
+    """The message class of a schema key in ``registry`` (the contract's by default); a ``<method>.Operation``
+    key is an Operation."""
     from yc_contracts.contract.registry import default_registry
 
-    reg = default_registry()
+    reg = registry or default_registry()
     if key not in reg.messages() and key.endswith(".Operation"):
         return reg.message_class("yandex.cloud.operation.Operation")
     return reg.message_class(key)
@@ -131,7 +139,7 @@ def _report(streams: Streams, name: str, findings: list[Finding], status: int) -
 
 
 def _from_json(
-    key: str, text: str, several: bool, name: str, streams: Streams, *, validate: bool
+    key: str, text: str, several: bool, name: str, streams: Streams, *, validate: bool, registry: Registry | None
 ) -> tuple[list[message.Message], int]:
     from yc_contracts.conversion.protojson import to_proto
     from yc_contracts.validation.validator import compiled_for
@@ -147,7 +155,7 @@ def _from_json(
         return [], _report(streams, name, problems, EXIT_UNREADABLE)
     findings: list[Finding] = []
     if validate:
-        checker = compiled_for(key)
+        checker = compiled_for(key, registry=registry)
         for item in loaded:
             findings += located(item, [v for v in checker.violations(item.value) if v.severity == "error"])
     if findings:
@@ -155,20 +163,20 @@ def _from_json(
     from yc_contracts.conversion.protojson import ConversionError
 
     try:
-        return [to_proto(key, item.value, validate=False) for item in loaded], 0
+        return [to_proto(key, item.value, validate=False, registry=registry) for item in loaded], 0
     except ConversionError as e:
         return [], _report(streams, name, [Finding("convert.invalid", str(e), 0, 0)], EXIT_INVALID)
 
 
 def _from_protobuf(
-    key: str, data: bytes, text: str | None, *, source: str, name: str, streams: Streams, validate: bool
+    key: str, data: bytes, text: str | None, *, source: str, name: str, streams: Streams, validate: bool, reg: Registry
 ) -> tuple[list[message.Message], int]:
     from google.protobuf import message as message_module
     from google.protobuf import text_format
 
     from yc_contracts.contract.registry import default_registry
 
-    cls = message_class(key)
+    cls = message_class(key, reg)
     if source == "binary":
         try:
             msg = cls.FromString(data)
@@ -178,7 +186,7 @@ def _from_protobuf(
     else:
         assert text is not None
         try:
-            msg = text_format.Parse(text, cls(), descriptor_pool=default_registry().descriptor_pool)
+            msg = text_format.Parse(text, cls(), descriptor_pool=reg.descriptor_pool)
         except text_format.ParseError as e:
             line, column = e.GetLine() or 1, e.GetColumn() or 1
             reason = str(e).split(" : ", 1)[-1]
@@ -195,7 +203,8 @@ def _from_protobuf(
     if validate:
         from yc_contracts.validation.validator import check
 
-        errors = [v for v in check(key, msg) if v.severity == "error"]
+        registry = None if reg is default_registry() else reg
+        errors = [v for v in check(key, msg, registry=registry) if v.severity == "error"]
         if errors:
             # Binary and text input have no JSON text to point into: the JSON Pointer says where.
             findings = [Finding(v.rule, v.message, 0, 0, v.path) for v in errors]
@@ -203,7 +212,16 @@ def _from_protobuf(
     return [msg], 0
 
 
-def _write(messages: list[message.Message], target: str, names: str, streams: Streams, *, several: bool) -> None:
+def _write(
+    messages: list[message.Message],
+    target: str,
+    names: str,
+    streams: Streams,
+    *,
+    several: bool,
+    registry: Registry | None = None,
+) -> None:
+    from yc_contracts.contract.registry import default_registry
     from yc_contracts.conversion.protojson import to_ndjson, to_rest
 
     if target == "binary":
@@ -211,17 +229,16 @@ def _write(messages: list[message.Message], target: str, names: str, streams: St
     elif target == "text":
         from google.protobuf import text_format
 
-        from yc_contracts.contract.registry import default_registry
-
-        pool = default_registry().descriptor_pool
+        pool = (registry or default_registry()).descriptor_pool
         streams.stdout.write(text_format.MessageToString(messages[0], descriptor_pool=pool, as_utf8=True))
     elif target == "ndjson":
         if names == "proto":
             for msg in messages:
-                streams.stdout.write(json.dumps(to_rest(msg, names="proto"), ensure_ascii=False) + "\n")
+                rest_line = to_rest(msg, names="proto", registry=registry)
+                streams.stdout.write(json.dumps(rest_line, ensure_ascii=False) + "\n")
         else:
-            streams.stdout.writelines(to_ndjson(messages))
+            streams.stdout.writelines(to_ndjson(messages, registry=registry))
     else:
-        rest: Any = [to_rest(m, names=names) for m in messages]
+        rest: Any = [to_rest(m, names=names, registry=registry) for m in messages]
         document = rest if several else rest[0]
         streams.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")

@@ -22,6 +22,7 @@ from yc_contracts.cli.locations import JsonLocations, Locations, Position
 from yc_contracts.cli.reading import DEFAULT_MAX_INPUT_BYTES, InputError, read_file
 
 if TYPE_CHECKING:
+    from yc_contracts.contract.registry import Registry
     from yc_contracts.validation.violations import Violation
 
 Syntax = Literal["json", "yaml", "ndjson"]
@@ -122,8 +123,9 @@ def syntax_for(path: str | Path) -> Syntax | None:
 # ------------------------------------------------------------------------------------------- checking
 
 
-def check_file(job: FileJob) -> list[PayloadResult]:
-    """Read one file and check each payload in it; never raises for a bad file.
+def check_file(job: FileJob, *, registry: Registry | None = None) -> list[PayloadResult]:
+    """Read one file and check each payload in it against ``registry`` (the contract's by default); never raises
+    for a bad file.
 
     Memory: the file's text, and one payload at a time with what it takes to locate its findings; the bytes
     read are dropped once decoded (those of standard input stay with the job).
@@ -144,7 +146,7 @@ def check_file(job: FileJob) -> list[PayloadResult]:
     assert text is not None
     checked: list[tuple[int, list[Finding]]] = []
     for loaded in _read(job.syntax, text):
-        checked.append((loaded.line, loaded.problems or _check(job, loaded)))
+        checked.append((loaded.line, loaded.problems or _check(job, loaded, registry)))
     if not checked:
         return [_input_problem(job, "input.empty", "the file holds no payload")]
     several = len(checked) > 1 or job.syntax == "ndjson"
@@ -158,30 +160,44 @@ def _input_problem(job: FileJob, rule: str, message: str) -> PayloadResult:
     return PayloadResult(job.display, 1, None, job.target, (Finding(rule, message, 1, 1, kind="input"),))
 
 
-def _check(job: FileJob, loaded: LoadedPayload) -> list[Finding]:
+def _check(job: FileJob, loaded: LoadedPayload, registry: Registry | None = None) -> list[Finding]:
     from yc_contracts.validation.validator import compiled_for
 
     assert job.target is not None
     value = loaded.value
-    if isinstance(value, dict) and len(value) == 1 and streamed(job.target):
+    compiled = compiled_for(job.target, registry=registry)
+    if isinstance(value, dict) and len(value) == 1 and streamed(job.target, registry):
         # A server stream's line as grpc-gateway and the REST API send it: {"result": …} or {"error": …}.
         if "result" in value:
-            return located(loaded, compiled_for(job.target).violations(value["result"]), prefix="/result")
+            return located(loaded, compiled.violations(value["result"]), prefix="/result")
         if "error" in value:
             from yc_contracts.validation.violations import Violation
 
             status = value["error"]
             error = Violation("", "stream.error", _stream_error(status), "warning")
+            # google.rpc.Status is the same message in every registry: the contract's checks it.
             return located(loaded, [error, *compiled_for("google.rpc.Status").violations(status)], prefix="/error")
-    return located(loaded, compiled_for(job.target).violations(value))
+    return located(loaded, compiled.violations(value))
+
+
+def streamed(target: str, registry: Registry | None = None) -> bool:
+    """Whether ``target`` is what a server-streaming method of ``registry`` (the contract's by default) sends: its
+    lines may be ``{"result": …}``."""
+    if registry is None:
+        return _streamed_by_contract(target)
+    outputs = registry.derived("cli.streamed", lambda: frozenset(_streamed_outputs(registry)))
+    return target in outputs
 
 
 @functools.cache
-def streamed(target: str) -> bool:
-    """Whether ``target`` is what a server-streaming method sends (its lines may be ``{"result": …}``)."""
+def _streamed_by_contract(target: str) -> bool:
     from yc_contracts.contract.registry import default_registry
 
-    return any(m.server_streaming and m.output_type == target for m in default_registry().methods())
+    return target in _streamed_outputs(default_registry())
+
+
+def _streamed_outputs(registry: Registry) -> set[str]:
+    return {m.output_type for m in registry.methods() if m.server_streaming}
 
 
 def _stream_error(status: Any) -> str:

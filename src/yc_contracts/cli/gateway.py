@@ -13,9 +13,10 @@ from yc_contracts.cli.streams import UsageError
 
 if TYPE_CHECKING:
     from yc_contracts.cli.streams import Streams
+    from yc_contracts.contract.registry import Registry
 
 
-def add_parser(command: Any, size: Any) -> None:
+def add_parser(command: Any, size: Any, registry_options: Any = None) -> None:
     gateway = command(
         "gateway",
         "serve the REST routes over HTTP, calling the gRPC services",
@@ -65,6 +66,8 @@ def add_parser(command: Any, size: Any) -> None:
         default="warning",
         help="default: warning",
     )
+    if registry_options is not None:
+        registry_options(gateway)
 
 
 def upstream_spec(values: list[str]) -> str | dict[str, str] | None:
@@ -83,6 +86,7 @@ def upstream_spec(values: list[str]) -> str | dict[str, str] | None:
 def command(args: argparse.Namespace, streams: Streams) -> int:
     import logging
 
+    from yc_contracts.cli import registries
     from yc_contracts.gateway import Server, app
 
     options: dict[str, Any] = {"validate": args.validate, "docs": args.docs}
@@ -99,6 +103,10 @@ def command(args: argparse.Namespace, streams: Streams) -> int:
     if not 0 <= args.shutdown_timeout <= 86400:
         raise UsageError(f"gateway: --shutdown-timeout is seconds, 0 or more, not {args.shutdown_timeout:g}")
     spec = upstream_spec(args.upstream)
+    registry = registries.from_args(args)
+    if registry is not None:
+        _check_upstreams(registry, spec)
+        options["registry"] = registry
     try:
         asgi = app(spec, **options)
     except (ValueError, TypeError) as e:
@@ -133,6 +141,34 @@ def command(args: argparse.Namespace, streams: Streams) -> int:
 
     server.run(listening)
     return 0
+
+
+def _check_upstreams(registry: Registry, spec: str | dict[str, str] | None) -> None:
+    """Refuse, in one line, protos whose routed services have no upstream: the gateway's own error would list
+    every method (thousands, for the whole Yandex Cloud API).
+
+    Raises:
+        UsageError: a routed service has neither an ``--upstream`` nor a documented endpoint.
+    """
+    from yc_contracts.contract.endpoints import documented_endpoint
+
+    if isinstance(spec, dict) and "*" in spec:
+        return
+    named = set(spec or ())
+    services = sorted(
+        {
+            route.method.service
+            for route in registry.routes()
+            if not {route.method.service, f"{route.method.service}/{route.method.name}"} & named
+            and documented_endpoint(route.method.service, route.method.name) is None
+        }
+    )
+    if services:
+        shown = ", ".join(services[:3]) + (f" and {len(services) - 3} more" if len(services) > 3 else "")
+        raise UsageError(
+            f"gateway: no upstream for {len(services)} service(s) of these protos ({shown}): pass --upstream "
+            "HOST:PORT for all of them, or SERVICE=HOST:PORT for each"
+        )
 
 
 def _upstream_lines(asgi: Any) -> list[str]:

@@ -113,6 +113,10 @@ def _parser(stdout: TextIO, stderr: TextIO) -> _Parser:
         stderr=stderr,
     )
     export.add_argument("directory", metavar="DIR")
+    export.add_argument(
+        "--progress", action="store_true", help="show progress on standard error (by default: on a terminal)"
+    )
+    _registry_options(export)
     parser.commands[("schemas", "export")] = export
     check = schemas_commands.add_parser(
         "check",
@@ -124,14 +128,21 @@ def _parser(stdout: TextIO, stderr: TextIO) -> _Parser:
         stderr=stderr,
     )
     check.add_argument("directory", metavar="DIR", nargs="?", help="a folder of exported schema files")
+    _registry_options(check)
     parser.commands[("schemas", "check")] = check
 
-    command("openapi", "print the OpenAPI 3.1 document of the REST routes", "Print the published openapi.json.")
+    openapi = command(
+        "openapi",
+        "print the OpenAPI 3.1 document of the REST routes",
+        "Print the published openapi.json, or the OpenAPI document of the routes of the protos named by "
+        "--descriptor-set, --proto-path or --python-package.",
+    )
+    _registry_options(openapi)
     _breaking_parser(command)
 
     from yc_contracts.cli import gateway as _cli_gateway
 
-    _cli_gateway.add_parser(command, _size)
+    _cli_gateway.add_parser(command, _size, _registry_options)
 
     from yc_contracts.cli import emulate as _cli_emulate
 
@@ -144,11 +155,13 @@ def _parser(stdout: TextIO, stderr: TextIO) -> _Parser:
     listing = command(
         "list",
         "list the contract's services, methods, HTTP routes and messages",
-        "List what the contract defines. With no SECTION, every section is printed. 'operations' lists the "
-        "<method>.Operation names that --type takes: the Operation a long-running method returns.",
+        "List what the contract defines (or the protos --descriptor-set, --proto-path or --python-package name). "
+        "With no SECTION, every section is printed. 'operations' lists the <method>.Operation names that --type "
+        "takes: the Operation a long-running method returns.",
     )
     listing.add_argument("sections", nargs="*", metavar="SECTION", help=f"any of: {', '.join(_LIST_SECTIONS)}")
     listing.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    _registry_options(listing)
     return parser
 
 
@@ -178,6 +191,41 @@ def _max_input_size_option(parser: _Parser, what: str) -> None:
         metavar="SIZE",
         help=f"read at most SIZE bytes of {what}: bytes, or with K, M or G (default: max-input-size in "
         "[tool.yc-contracts], else 32M)",
+    )
+
+
+def _registry_options(parser: _Parser) -> None:
+    """Add ``--descriptor-set``, ``--proto-path`` (with ``-I``) and ``--python-package`` to a command's parser
+    (:mod:`yc_contracts.cli.registries` builds the registry they name)."""
+    group = parser.add_argument_group(
+        "other protos",
+        "The contract's own protos unless one of --descriptor-set, --proto-path or --python-package names others "
+        "(docs/cli.md).",
+    )
+    which = group.add_mutually_exclusive_group()
+    which.add_argument(
+        "--descriptor-set",
+        metavar="FILE",
+        help="a FileDescriptorSet, binary, as protoc --include_imports --descriptor_set_out writes it",
+    )
+    which.add_argument(
+        "--proto-path",
+        action="append",
+        metavar="DIR",
+        help="a tree of .proto files, compiled now with protoc from grpcio-tools (its files are the ones used)",
+    )
+    which.add_argument(
+        "--python-package",
+        action="append",
+        metavar="PKG",
+        help="installed generated code: every *_pb2 module of PKG (e.g. yandex.cloud.compute.v1); repeatable",
+    )
+    group.add_argument(
+        "-I",
+        "--include",
+        action="append",
+        metavar="DIR",
+        help="with --proto-path: another import root, searched in order after DIR (repeatable)",
     )
 
 
@@ -221,6 +269,7 @@ def _validate_parser(command: Any) -> None:
     )
     _max_input_size_option(validate, "each file (and standard input)")
     validate.add_argument("-v", "--verbose", action="store_true", help="also list valid payloads (text format)")
+    _registry_options(validate)
     validate.add_argument("paths", nargs="+", metavar="PATH", help="files, folders, or - for standard input")
 
 
@@ -245,6 +294,7 @@ def _convert_parser(command: Any) -> None:
     )
     convert.add_argument("--no-validate", dest="validate", action="store_false", help="convert without validating")
     _max_input_size_option(convert, "the input")
+    _registry_options(convert)
     convert.add_argument("input", nargs="?", default="-", metavar="FILE", help="input file (default: - for stdin)")
 
 
@@ -266,6 +316,7 @@ def _transcode_parser(command: Any) -> None:
     )
     transcode.add_argument("--no-validate", dest="validate", action="store_false", help="do not check the request")
     _max_input_size_option(transcode, "the --body file")
+    _registry_options(transcode)
 
 
 def _breaking_parser(command: Any) -> None:
@@ -389,7 +440,9 @@ def _cmd_list(args: argparse.Namespace, streams: Streams) -> int:
     if unknown:
         raise UsageError(f"list: unknown section {unknown[0]!r} (choose from {', '.join(_LIST_SECTIONS)})")
     sections = list(dict.fromkeys(args.sections)) or list(_LIST_SECTIONS)
-    data = _list_data(default_registry(), sections)
+    from yc_contracts.cli import registries
+
+    data = _list_data(registries.from_args(args) or default_registry(), sections)
     if args.format == "json":
         streams.stdout.write(json.dumps(data, indent=2) + "\n")
     else:

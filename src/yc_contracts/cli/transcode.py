@@ -1,5 +1,6 @@
 """``yc-contracts transcode``: the gRPC call an HTTP request becomes under the contract's ``google.api.http``
-routes: the method, the metadata forwarded from the headers, and the request message.
+routes (or those of the protos ``--descriptor-set``, ``--proto-path`` or ``--python-package`` name): the method,
+the metadata forwarded from the headers, and the request message.
 
 The request is then checked against the contract as the service would (``--no-validate`` skips it); violations in
 a body read from a file are printed at their ``line:column`` in it.
@@ -17,6 +18,7 @@ from yc_contracts.cli.files import Finding, LoadedPayload, PayloadResult, decode
 
 if TYPE_CHECKING:
     from yc_contracts.cli.streams import Streams
+    from yc_contracts.contract.registry import Registry
     from yc_contracts.transcoding.calls import GrpcCall
     from yc_contracts.validation.violations import Violation
 
@@ -26,10 +28,12 @@ EXIT_UNREADABLE: Final = 2
 
 def command(args: argparse.Namespace, streams: Streams) -> int:
     """Run ``transcode``; 0 a valid call, 1 the request would be rejected (404, 405, 400), 2 a usage error."""
+    from yc_contracts.cli import registries
     from yc_contracts.transcoding.errors import BadRequestError, TranscodeError
     from yc_contracts.transcoding.transcoder import transcode
 
     query = _pairs(args.query, "=", "--query")
+    registry = registries.from_args(args)
     headers = dict(_pairs(args.header, ":", "--header"))
     body: bytes | None = None
     loaded: LoadedPayload | None = None
@@ -48,7 +52,7 @@ def command(args: argparse.Namespace, streams: Streams) -> int:
     for name, value in query:
         grouped.setdefault(name, []).append(value)
     try:
-        call = transcode(args.verb, args.path, query=grouped or None, body=body, headers=headers)
+        call = transcode(args.verb, args.path, query=grouped or None, body=body, headers=headers, registry=registry)
     except BadRequestError as e:
         streams.stderr.write(f"yc-contracts: transcode: {_status(e.http_status)}: {args.verb.upper()} {args.path}\n")
         return _print_violations(streams, body_name, list(e.violations), loaded, EXIT_REJECTED)
@@ -59,14 +63,15 @@ def command(args: argparse.Namespace, streams: Streams) -> int:
     if args.validate:
         from yc_contracts.validation.validator import check
 
-        errors = [v for v in check(call.method_info.input_type, call.request) if v.severity == "error"]
+        found = check(call.method_info.input_type, call.request, registry=registry)
+        errors = [v for v in found if v.severity == "error"]
         if errors:
             body_is_request = call.route.body == "*"
             status = _print_violations(streams, body_name, errors, loaded if body_is_request else None, EXIT_REJECTED)
     if args.format == "json":
-        streams.stdout.write(json.dumps(call_json(call), indent=2, ensure_ascii=False) + "\n")
+        streams.stdout.write(json.dumps(call_json(call, registry), indent=2, ensure_ascii=False) + "\n")
     else:
-        streams.stdout.write(call_text(args.verb, args.path, call))
+        streams.stdout.write(call_text(args.verb, args.path, call, registry))
     return status
 
 
@@ -157,8 +162,9 @@ def metadata_items(call: GrpcCall) -> list[tuple[str, str]]:
     ]
 
 
-def call_json(call: GrpcCall) -> dict[str, Any]:
-    """The call as JSON: method, streaming, route, metadata and the request in REST JSON."""
+def call_json(call: GrpcCall, registry: Registry | None = None) -> dict[str, Any]:
+    """The call as JSON: method, streaming, route, metadata and the request in REST JSON (``registry``: the one
+    the call was transcoded with, the contract's by default)."""
     from yc_contracts.conversion.protojson import to_rest
 
     method = call.method_info
@@ -173,12 +179,13 @@ def call_json(call: GrpcCall) -> dict[str, Any]:
         "response_type": call.response_type,
         "operation_response": method.operation.response if method.operation else None,
         "metadata": [list(item) for item in metadata_items(call)],
-        "request": to_rest(call.request),
+        "request": to_rest(call.request, registry=registry),
     }
 
 
-def call_text(verb: str, path: str, call: GrpcCall) -> str:
-    """The call for people: method, route, metadata, and the request in protobuf text format."""
+def call_text(verb: str, path: str, call: GrpcCall, registry: Registry | None = None) -> str:
+    """The call for people: method, route, metadata, and the request in protobuf text format (``registry``: the
+    one the call was transcoded with, the contract's by default)."""
     from google.protobuf import text_format
 
     from yc_contracts.contract.registry import default_registry
@@ -201,7 +208,7 @@ def call_text(verb: str, path: str, call: GrpcCall) -> str:
     else:
         lines.append("  metadata     (none)")
     request = text_format.MessageToString(
-        call.request, descriptor_pool=default_registry().descriptor_pool, as_utf8=True
+        call.request, descriptor_pool=(registry or default_registry()).descriptor_pool, as_utf8=True
     )
     lines.append(f"  request      {method.input_type}" + ("" if request else " (empty)"))
     lines += [f"    {line}" for line in request.splitlines()]

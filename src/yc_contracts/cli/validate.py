@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, TextIO
+from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from yc_contracts.cli.config import ProjectConfig
 from yc_contracts.cli.files import FileJob, Finding, PayloadResult, Syntax, check_file, syntax_for
@@ -22,6 +22,7 @@ from yc_contracts.cli.reading import DEFAULT_MAX_INPUT_BYTES, reason
 
 if TYPE_CHECKING:
     from yc_contracts.cli.streams import Streams
+    from yc_contracts.contract.registry import Registry
 
 PARALLEL_MIN_FILES: Final = 1000
 """From this many files on, the checks run in a process per core. A small payload takes about 0.1 ms to read and
@@ -40,9 +41,11 @@ NO_TYPE_HELP: Final = (
 def command(args: argparse.Namespace, streams: Streams) -> int:
     """Run ``validate`` and return its exit status (0 valid, 1 violations, 2 unreadable input, usage, or nothing
     to check without ``--allow-empty``)."""
+    from yc_contracts.cli import registries
     from yc_contracts.cli.reports import WRITERS, describe_rule
 
-    target = _command_line_target(args)
+    registry = registries.from_args(args)
+    target = _command_line_target(args, registry)
     jobs = list(
         plan(
             args.paths,
@@ -51,6 +54,7 @@ def command(args: argparse.Namespace, streams: Streams) -> int:
             forced=args.input_format,
             ignore_unmapped=args.ignore_unmapped,
             max_bytes=args.max_input_size,
+            registry=registry,
         )
     )
     if not jobs:
@@ -63,7 +67,7 @@ def command(args: argparse.Namespace, streams: Streams) -> int:
         streams.stderr.write(f"yc-contracts: {what}\n")
     progress = _Progress(streams.stderr, len(jobs))
     try:
-        results = run_jobs(jobs, workers=args.jobs, progress=progress)
+        results = run_jobs(jobs, workers=args.jobs, progress=progress, registry=registry)
     finally:
         progress.close()
     writer = WRITERS[args.format]
@@ -78,8 +82,9 @@ def command(args: argparse.Namespace, streams: Streams) -> int:
     return summary.exit_code
 
 
-def _command_line_target(args: argparse.Namespace) -> str | None:
-    """The schema key ``--type``/``--route`` name (checked now: a wrong name is a usage error)."""
+def _command_line_target(args: argparse.Namespace, registry: Registry | None = None) -> str | None:
+    """The schema key ``--type``/``--route`` name in ``registry`` (the contract's by default), checked now: a
+    wrong name is a usage error that lists close names."""
     from yc_contracts.cli.streams import UsageError
     from yc_contracts.schema.store import schema_key
 
@@ -89,9 +94,9 @@ def _command_line_target(args: argparse.Namespace) -> str | None:
             raise UsageError(
                 f'--route {args.route!r}: write it as "VERB /path", e.g. "POST /stt/v3/recognizeFileAsync"'
             )
-        return schema_key(f"{verb.upper()} {path.strip()}")
+        return schema_key(f"{verb.upper()} {path.strip()}", registry)
     if args.type is not None:
-        return schema_key(args.type)
+        return schema_key(args.type, registry)
     return None
 
 
@@ -106,13 +111,15 @@ def plan(
     forced: Syntax | None = None,
     ignore_unmapped: bool = False,
     max_bytes: int | None = None,
+    registry: Registry | None = None,
 ) -> Iterator[FileJob]:
     """The files to check, in command-line order (a folder's files sorted), each with its type or its problem.
 
     ``max_bytes`` (``--max-input-size``) bounds every file; without it, each file's ``[tool.yc-contracts]``
-    ``max-input-size`` does (standard input's: the current folder's), else the default.
+    ``max-input-size`` does (standard input's: the current folder's), else the default. ``registry`` is where
+    the ``[tool.yc-contracts.payloads]`` names are looked up (the contract's by default).
     """
-    resolver = _TargetResolver(target, max_bytes)
+    resolver = _TargetResolver(target, max_bytes, registry)
     for arg in paths:
         if arg == "-":
             yield _stdin_job(streams, resolver, target, forced)
@@ -187,9 +194,10 @@ def _walk(top: Path, resolver: _TargetResolver) -> list[Path | FileJob]:
 class _TargetResolver:
     """Types for files: the command line's, or the nearest ``[tool.yc-contracts]`` mapping's (cached)."""
 
-    def __init__(self, target: str | None, max_bytes: int | None = None) -> None:
+    def __init__(self, target: str | None, max_bytes: int | None = None, registry: Registry | None = None) -> None:
         self._target = target
         self._max_bytes = max_bytes
+        self._registry = registry
         self._keys: dict[str, str | Finding] = {}
 
     def max_bytes(self, path: Path) -> int:
@@ -241,7 +249,7 @@ class _TargetResolver:
         found = self._keys.get(target)
         if found is None:
             try:
-                found = schema_key(target)
+                found = schema_key(target, self._registry)
             except UnknownNameError as e:
                 where = config.path if config is not None else "pyproject.toml"
                 found = Finding("input.unknown_type", f"{where} maps {glob!r} to {e}", 1, 1, kind="input")
@@ -252,64 +260,100 @@ class _TargetResolver:
 # ---------------------------------------------------------------------------------------------- running
 
 
+_worker_registry: Registry | None = None
+"""The registry of a parallel run's jobs (``None``: the contract's), set before the pool forks: a registry is not
+picklable, so forked workers inherit it instead of receiving it."""
+
+
 def _check_batch(jobs: Sequence[FileJob]) -> list[PayloadResult]:
-    return [result for job in jobs for result in check_file(job)]
+    return [result for job in jobs for result in check_file(job, registry=_worker_registry)]
+
+
+def _fork_context() -> Any:
+    import multiprocessing
+
+    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return None
 
 
 def run_jobs(
-    jobs: Sequence[FileJob], *, workers: int | None = None, progress: _Progress | None = None
+    jobs: Sequence[FileJob],
+    *,
+    workers: int | None = None,
+    progress: _Progress | None = None,
+    registry: Registry | None = None,
 ) -> list[PayloadResult]:
-    """Check every job; results in the order of ``jobs`` whether or not a process pool ran them."""
+    """Check every job against ``registry`` (the contract's by default); results in the order of ``jobs`` whether
+    or not a process pool ran them. Another registry runs in a pool only where workers can be forked."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
+    if registry is not None and _fork_context() is None:
+        workers = 1
     if workers <= 1 or len(jobs) < PARALLEL_MIN_FILES:
         results: list[PayloadResult] = []
         for job in jobs:
-            results += check_file(job)
+            results += check_file(job, registry=registry)
             if progress is not None:
                 progress.advance(1)
         return results
-    return _run_parallel(jobs, workers, progress)
+    return _run_parallel(jobs, workers, progress, registry)
 
 
-def _run_parallel(jobs: Sequence[FileJob], workers: int, progress: _Progress | None) -> list[PayloadResult]:
-    import multiprocessing
+def _run_parallel(
+    jobs: Sequence[FileJob], workers: int, progress: _Progress | None, registry: Registry | None
+) -> list[PayloadResult]:
+    global _worker_registry  # noqa: PLW0603 - what forked workers inherit, set for the pool's lifetime only
     from concurrent.futures import ProcessPoolExecutor
 
     from yc_contracts.validation.validator import compiled_for
 
     # Compile every validator the run needs before the workers start: forked workers inherit them.
     for key in sorted({job.target for job in jobs if job.target is not None and job.problem is None}):
-        compiled_for(key)
-    context = None
-    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("fork")
+        compiled_for(key, registry=registry)
     size = max(1, len(jobs) // (workers * _BATCHES_PER_WORKER))
     batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
     results: list[PayloadResult] = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for batch, found in zip(batches, pool.map(_check_batch, batches), strict=True):
-            results += found
-            if progress is not None:
-                progress.advance(len(batch))
+    _worker_registry = registry
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context()) as pool:
+            for batch, found in zip(batches, pool.map(_check_batch, batches), strict=True):
+                results += found
+                if progress is not None:
+                    progress.advance(len(batch))
+    finally:
+        _worker_registry = None
     return results
 
 
 class _Progress:
-    """A one-line progress bar on standard error, drawn only on a terminal and only once a run takes a while."""
+    """A one-line progress bar on standard error, drawn only on a terminal and only once a run takes a while:
+    ``validating [####------] 3/10 files``. With ``always`` (``--progress``), a stream that is no terminal gets the
+    same text as a line of its own at most once a second, and once at the end."""
 
     WIDTH: Final = 30
 
-    def __init__(self, stream: TextIO, total: int, *, delay: float | None = None) -> None:
+    def __init__(
+        self,
+        stream: TextIO,
+        total: int,
+        *,
+        delay: float | None = None,
+        doing: str = "validating",
+        unit: str = "files",
+        always: bool = False,
+    ) -> None:
         try:
             tty = stream.isatty()
         except (AttributeError, ValueError):
             tty = False
         self._stream = stream
-        self._enabled = tty and total > 1
+        self._enabled = (tty or always) and total > 1
+        self._lines = always and not tty
+        self._doing, self._unit = doing, unit
         self._total = total
         self._done = 0
         self._start = time.monotonic()
-        self._delay = PROGRESS_DELAY if delay is None else delay
+        self._delay = 0.0 if self._lines else PROGRESS_DELAY if delay is None else delay
         self._last_draw = 0.0
         self._drawn = False
 
@@ -318,16 +362,18 @@ class _Progress:
         if not self._enabled:
             return
         now = time.monotonic()
-        if now - self._start < self._delay or (now - self._last_draw < 0.1 and self._done < self._total):
+        interval = 1.0 if self._lines else 0.1
+        if now - self._start < self._delay or (now - self._last_draw < interval and self._done < self._total):
             return
         self._last_draw = now
         filled = self.WIDTH * self._done // max(self._total, 1)
         bar = "#" * filled + "-" * (self.WIDTH - filled)
-        self._stream.write(f"\rvalidating [{bar}] {self._done}/{self._total} files")
+        text = f"{self._doing} [{bar}] {self._done}/{self._total} {self._unit}"
+        self._stream.write(f"{text}\n" if self._lines else f"\r{text}")
         self._stream.flush()
         self._drawn = True
 
     def close(self) -> None:
-        if self._drawn:
+        if self._drawn and not self._lines:
             self._stream.write("\r\x1b[K")
             self._stream.flush()

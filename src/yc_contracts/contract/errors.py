@@ -57,10 +57,24 @@ def close_matches(name: str, candidates: Iterable[str], limit: int = 3) -> list[
     found = difflib.get_close_matches(name, pool, n=limit, cutoff=0.6)
     short = name.rsplit(".", 1)[-1].rsplit("/", 1)[-1].lower()
     by_short = [c for c in pool if c.rsplit(".", 1)[-1].rsplit("/", 1)[-1].lower() == short]
-    near_short = {c.rsplit(".", 1)[-1].lower(): c for c in pool}
-    by_short += [near_short[m] for m in difflib.get_close_matches(short, list(near_short), n=limit, cutoff=0.75)]
+    near_short: dict[str, list[str]] = {}
+    for c in pool:
+        near_short.setdefault(c.rsplit(".", 1)[-1].lower(), []).append(c)
+    for m in difflib.get_close_matches(short, list(near_short), n=limit, cutoff=0.75):
+        # Of the types sharing a short name (many services have an UpdateInstanceRequest), the nearest package first.
+        by_short += sorted(near_short[m], key=lambda c: -_shared_package(c, name))
     ordered = list(dict.fromkeys(by_short + found))
     return ordered[:limit]
+
+
+def _shared_package(a: str, b: str) -> int:
+    """How many leading dotted components ``a`` and ``b`` have in common."""
+    count = 0
+    for x, y in zip(a.split("."), b.split("."), strict=False):
+        if x != y:
+            break
+        count += 1
+    return count
 
 
 def shown(text: str) -> str:

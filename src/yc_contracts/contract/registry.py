@@ -25,12 +25,12 @@ import logging
 import os
 import pkgutil
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, Final, Literal, TypeAlias, TypeVar, cast
 
 from google.protobuf import descriptor, descriptor_pb2, descriptor_pool, message, message_factory
 from google.protobuf.message import DecodeError
@@ -61,6 +61,7 @@ _GENERATED_SUFFIX: Final = "_pb2"
 _DECODING_ERRORS: Final = (DecodeError, KeyError, TypeError, ValueError, AttributeError, RuntimeError)
 """What protobuf raises, across runtimes, for option bytes or extensions it cannot make sense of."""
 _log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 _HTTP_OPTION: Final = "google.api.http"
 _OPERATION_OPTION: Final = "yandex.cloud.api.operation"
 
@@ -202,6 +203,8 @@ class Registry:
         self._extensions: dict[str, tuple[descriptor.FieldDescriptor, ...]] = {}
         self._skipped: dict[Skipped, None] = {}
         self._lock = threading.Lock()
+        self._derived: dict[str, Any] = {}
+        self._derived_lock = threading.RLock()
 
     @classmethod
     def from_file_descriptor_set(
@@ -605,6 +608,21 @@ class Registry:
                 values[ext.full_name] = tuple(items)
         elif parsed.HasExtension(ext):
             values[ext.full_name] = parsed.Extensions[ext]
+
+    def derived(self, name: str, build: Callable[[], _T]) -> _T:
+        """What a higher layer derives from this registry (its route table, converters, schema documents): built
+        by ``build()`` on first ask, once, and kept as long as the registry lives, never longer.
+
+        (A cache beside the registry, keyed by it, would keep it alive through the values that refer to it.)
+        """
+        try:
+            return cast("_T", self._derived[name])
+        except KeyError:
+            pass
+        with self._derived_lock:
+            if name not in self._derived:
+                self._derived[name] = build()
+            return cast("_T", self._derived[name])
 
     def skipped(self) -> tuple[Skipped, ...]:
         """What this registry has left out so far rather than fail on, in the order met (each once).

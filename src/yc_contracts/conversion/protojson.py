@@ -17,7 +17,6 @@ import functools
 import math
 import re
 import threading
-import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
@@ -28,6 +27,7 @@ from yc_contracts.contract import wkt as _wkt
 from yc_contracts.contract.compat import shortest_float
 from yc_contracts.contract.descriptors import enum_of, is_map, message_of
 from yc_contracts.contract.errors import UnknownNameError, YcContractsError, shown
+from yc_contracts.schema.generator import null_is_refused, null_is_value
 from yc_contracts.validation.violations import ValidationError, Violation, pointer
 
 if TYPE_CHECKING:
@@ -72,6 +72,7 @@ def to_proto(
     message_ref: MessageRef,
     payload: Any,
     *,
+    registry: Registry | None = None,
     validate: bool = True,
     into: type[message.Message] | None = None,
     limits: Mapping[str, Any] | None = None,
@@ -83,10 +84,13 @@ def to_proto(
         message_ref: the message type: a full name, a class or instance (ours or the official SDK's), or a REST
             route (``"POST /stt/v3/recognizeFileAsync"``: its request type).
         payload: the REST JSON.
+        registry: where ``message_ref`` is looked up and what the result is an instance of: the contract's own
+            registry by default, or any other (:meth:`Registry.from_modules`, :meth:`Registry.from_proto_tree`,
+            …), whose ``yandex.cloud`` options are then what ``validate`` checks (see :func:`yc_contracts.check`).
         validate: run the validators first (every error-severity violation is reported at once).
         into: build an instance of this class instead (a class with the same full name, e.g. the official
             SDK's).
-        limits: overrides of the documented limits, for the validators.
+        limits: overrides of the documented limits, for the validators (the contract's registry only).
         inspect_content: with ``validate``, also compare ``content`` with what the request declares.
 
     Raises:
@@ -94,13 +98,18 @@ def to_proto(
         ConversionError: with ``validate=False``, a value that cannot be converted.
         UnknownNameError: ``message_ref`` names no message type.
         TypeError: ``into`` has another full name.
+        ValueError: ``limits`` given with a registry other than the contract's.
     """
     from yc_contracts.schema.store import schema_key
     from yc_contracts.validation.payload import load_text
     from yc_contracts.validation.validator import compiled_for
 
-    key = schema_key(message_ref)
-    converter = _converter(_message_name(key))
+    if registry is None:
+        key = schema_key(message_ref)
+        converter = _converter(_message_name(key))
+    else:
+        key = schema_key(message_ref, registry)
+        converter = _converter_for(registry, _message_name_in(registry, key))
     if isinstance(payload, (str, bytes, bytearray, memoryview)):
         loaded = load_text(payload)
         if loaded.value is None:
@@ -112,7 +121,7 @@ def to_proto(
         # Base64 values are checked by decoding them (a2b_base64, strict), not by the validators' pass over
         # their characters too; if a decode fails, the full validation says where and why.
         # The payload is loaded and scanned once, whichever of the passes below run.
-        compiled = compiled_for(key, limits)
+        compiled = compiled_for(key, limits) if registry is None else compiled_for(key, limits, registry=registry)
         scanned = compiled.load(payload)
         errors = _errors(compiled.violations_of_loaded(scanned, inspect_content=inspect_content, alphabet=False))
         if errors:
@@ -136,7 +145,9 @@ def _errors(found: list[Violation]) -> list[Violation]:
     return [v for v in found if v.severity == "error"]
 
 
-def to_rest(msg: message.Message, *, names: str = "json", defaults: bool = False) -> dict[str, Any]:
+def to_rest(
+    msg: message.Message, *, registry: Registry | None = None, names: str = "json", defaults: bool = False
+) -> dict[str, Any]:
     """The REST JSON form of a message (ours or the official SDK's), as Python objects.
 
     Canonical ProtoJSON, as ``json_format.MessageToDict`` prints it: int64 as strings, enums by name, bytes as
@@ -144,6 +155,9 @@ def to_rest(msg: message.Message, *, names: str = "json", defaults: bool = False
 
     Args:
         msg: the message.
+        registry: the registry whose type of that full name the message is read as (and whose types an ``Any``
+            may name): the contract's own by default, or any other, e.g. ``Registry.from_modules(["yandex.cloud"])``
+            for the official SDK's messages of every service.
         names: ``"json"`` (lowerCamelCase) or ``"proto"`` field names.
         defaults: also print fields that hold their default value (those without presence).
 
@@ -163,41 +177,55 @@ def to_rest(msg: message.Message, *, names: str = "json", defaults: bool = False
         raise TypeError(f"to_rest takes a protobuf message instance, got {what}")
     if names not in ("json", "proto"):
         raise ValueError(f"names must be 'json' or 'proto', not {names!r}")
-    from yc_contracts.contract.registry import default_registry
+    if registry is None:
+        from yc_contracts.contract.registry import default_registry
 
-    reg = default_registry()
-    msg = reg.coerce(msg)
-    printer = _converter(msg.DESCRIPTOR.full_name).printer(names == "proto", defaults)
-    value: dict[str, Any] = printer(msg)
+        msg = default_registry().coerce(msg)
+        converter = _converter(msg.DESCRIPTOR.full_name)
+    else:
+        msg = registry.coerce(msg)
+        converter = _converter_for(registry, msg.DESCRIPTOR.full_name)
+    value: dict[str, Any] = converter.printer(names == "proto", defaults)(msg)
     return value
 
 
-def to_json(msg: message.Message, *, names: str = "json", defaults: bool = False) -> str:
+def to_json(
+    msg: message.Message, *, registry: Registry | None = None, names: str = "json", defaults: bool = False
+) -> str:
     """The REST JSON text of a message (compact, UTF-8, keys in field order); see :func:`to_rest`.
 
     Raises:
+        TypeError: ``msg`` is not a protobuf message instance.
         ValueError: ``names`` is neither ``"json"`` nor ``"proto"``.
-        UnknownNameError: an ``Any`` names a type the registry does not know.
+        UnknownNameError: an ``Any`` names a type the registry does not know, or the message type is unknown.
     """
-    return orjson.dumps(to_rest(msg, names=names, defaults=defaults)).decode()
+    return orjson.dumps(to_rest(msg, registry=registry, names=names, defaults=defaults)).decode()
 
 
-def to_ndjson(messages: Iterable[message.Message], *, envelope: bool = False) -> Iterator[str]:
-    """A server stream as NDJSON: one line per message (``{"result": …}`` per line with ``envelope``).
+def to_ndjson(
+    messages: Iterable[message.Message], *, registry: Registry | None = None, envelope: bool = False
+) -> Iterator[str]:
+    """A server stream as NDJSON: one line per message (``{"result": …}`` per line with ``envelope``); see
+    :func:`to_rest` for ``registry``.
 
     Raises:
-        UnknownNameError: an ``Any`` names a type the registry does not know.
+        TypeError: an item is not a protobuf message instance.
+        UnknownNameError: an ``Any`` names a type the registry does not know, or a message type is unknown.
     """
     for msg in messages:
-        rest = to_rest(msg)
+        rest = to_rest(msg, registry=registry)
         yield orjson.dumps({"result": rest} if envelope else rest).decode() + "\n"
 
 
-def from_stream(message_ref: MessageRef, data: str | bytes, *, validate: bool = True) -> list[message.Message]:
+def from_stream(
+    message_ref: MessageRef, data: str | bytes, *, registry: Registry | None = None, validate: bool = True
+) -> list[message.Message]:
     """Messages of a server stream given as NDJSON or as one JSON array.
 
     Each item may be a message or grpc-gateway's envelope, ``{"result": <message>}`` or
-    ``{"error": <google.rpc.Status>}``.
+    ``{"error": <google.rpc.Status>}``. ``registry`` is where ``message_ref`` is looked up and validated (see
+    :func:`to_proto`); an error's ``google.rpc.Status`` is the registry's own when it has that type, else the
+    contract's.
 
     Raises:
         ValidationError: an item is not valid (violation paths start with the item's index, ``/3/...``), or the
@@ -235,10 +263,10 @@ def from_stream(message_ref: MessageRef, data: str | bytes, *, validate: bool = 
     out: list[message.Message] = []
     for index, item in enumerate(items):
         if isinstance(item, dict) and set(item) == {"error"}:
-            raise StreamError(to_proto("google.rpc.Status", item["error"], validate=validate), out)
+            raise StreamError(_status(item["error"], registry, validate), out)
         body = item["result"] if isinstance(item, dict) and set(item) == {"result"} else item
         try:
-            out.append(to_proto(message_ref, body, validate=validate))
+            out.append(to_proto(message_ref, body, registry=registry, validate=validate))
         except ValidationError as e:
             raise ValidationError(
                 Violation(f"/{index}{v.path}", v.rule, v.message, v.severity) for v in e.violations
@@ -248,11 +276,22 @@ def from_stream(message_ref: MessageRef, data: str | bytes, *, validate: bool = 
     return out
 
 
+def _status(error: Any, registry: Registry | None, validate: bool) -> message.Message:
+    """A stream's ``{"error": …}`` as a ``google.rpc.Status`` of ``registry`` (a tree need not import it)."""
+    if registry is not None:
+        from yc_contracts.schema.store import documents
+
+        if _STATUS not in documents(registry):
+            registry = None
+    return to_proto(_STATUS, error, registry=registry, validate=validate)
+
+
+_STATUS: Final = "google.rpc.Status"
+
 # ------------------------------------------------------------------------------------------ compilation
 
 _converters: dict[str, _MessageConverter] = {}
-_other_converters: weakref.WeakKeyDictionary[Registry, dict[str, _MessageConverter]] = weakref.WeakKeyDictionary()
-"""Converters of registries other than the contract's (as routes.table_for keeps route tables)."""
+"""The contract's converters; another registry keeps its own (:func:`_converter_for`), freed with it."""
 _lock = threading.RLock()
 
 
@@ -268,6 +307,19 @@ def _message_name(key: str) -> str:
         methods = {m.full_name for m in default_registry().methods()}
         pinned = key.endswith(".Operation") and key.removesuffix(".Operation") in methods
         found = _message_names[key] = "yandex.cloud.operation.Operation" if pinned else key
+    return found
+
+
+def _message_name_in(reg: Registry, key: str) -> str:
+    """:func:`_message_name` in any registry: a ``<method>.Operation`` key that is no message type of its own."""
+    if not key.endswith(".Operation"):
+        return key
+    names: dict[str, str] = reg.derived("conversion.message_names", dict)
+    found = names.get(key)
+    if found is None:
+        method = key.removesuffix(".Operation")
+        pinned = key not in reg.messages() and any(m.full_name == method for m in reg.methods())
+        found = names[key] = "yandex.cloud.operation.Operation" if pinned else key
     return found
 
 
@@ -436,11 +488,12 @@ class _MessageConverter:
         self.desc = registry.message_descriptor(full_name)
         self.cls = registry.message_class(full_name)
         self._parsers: dict[str, tuple[str, Callable[[Any, Any], Any]]] | None = None
-        self.null_values = frozenset(
-            f.name
-            for f in self.desc.fields
-            if not f.is_repeated and f.message_type is not None and f.message_type.full_name == "google.protobuf.Value"
-        )
+        # null sets a google.protobuf.Value (to NullValue) and a NullValue enum with presence (a oneof member,
+        # optional); it is no list or map of Values; for any other field it means "absent".
+        self.null_values: dict[str, Any] = {
+            f.name: {"null_value": 0} if f.message_type is not None else 0 for f in self.desc.fields if null_is_value(f)
+        }
+        self.null_refused = frozenset(f.name for f in self.desc.fields if null_is_refused(f))
         self._printers: dict[tuple[bool, bool], Callable[[message.Message], Any]] = {}
 
     # ------------------------------------------------------------------------------------ JSON → proto
@@ -487,8 +540,10 @@ class _MessageConverter:
             if entry is None:
                 raise _bad(_Step((path, key)), f"{self.desc.full_name} has no field {key!r}")
             if item is None:
-                if entry[0] in self.null_values:  # a google.protobuf.Value holds null; any other field is absent
-                    out[entry[0]] = {"null_value": 0}
+                if entry[0] in self.null_values:
+                    out[entry[0]] = self.null_values[entry[0]]
+                elif entry[0] in self.null_refused:
+                    raise _bad(_Step((path, key)), "null is not a list or map of google.protobuf.Value")
                 continue
             parse = entry[1]
             out[entry[0]] = item if parse is _IDENTITY else parse(item, _Step((path, key)))
@@ -518,6 +573,8 @@ def _field_parser(reg: Registry, f: descriptor.FieldDescriptor) -> Callable[[Any
         return parse_map
     item_parse = _value_parser(reg, f)
     if f.is_repeated:
+        # A google.protobuf.Value item may be null (a Value holding NullValue), as json_format reads it.
+        null_items = f.message_type is not None and f.message_type.full_name == "google.protobuf.Value"
 
         def parse_list(value: Any, path: Any) -> list[Any]:
             if not isinstance(value, (list, tuple)):
@@ -528,7 +585,7 @@ def _field_parser(reg: Registry, f: descriptor.FieldDescriptor) -> Callable[[Any
                 return list(value)
             out = []
             for i, item in enumerate(value):
-                if item is None:
+                if item is None and not null_items:
                     raise _bad(_Step((path, i)), "null is not an item")
                 out.append(item_parse(item, _Step((path, i))))
             return out
@@ -595,15 +652,19 @@ def _value_parser(reg: Registry, f: descriptor.FieldDescriptor) -> Callable[[Any
 
 
 def _converter_for(reg: Registry, name: str) -> _MessageConverter:
-    """The converter of ``name`` in ``reg``: nested and ``Any`` types are looked up where their parent was."""
+    """The converter of ``name`` in ``reg``: nested and ``Any`` types are looked up where their parent was.
+
+    Another registry's converters live with it (:meth:`Registry.derived`), so they go when it goes.
+    """
     from yc_contracts.contract.registry import default_registry
 
     if reg is default_registry():
         return _converter(name)
+    table: dict[str, _MessageConverter] = reg.derived("conversion.converters", dict)
+    found = table.get(name)
+    if found is not None:
+        return found
     with _lock:
-        table = _other_converters.get(reg)
-        if table is None:
-            table = _other_converters[reg] = {}
         found = table.get(name)
         if found is None:
             found = table[name] = _MessageConverter(reg, name)
@@ -692,7 +753,11 @@ def _any_kwargs(reg: Registry, value: Any, path: Any) -> dict[str, Any]:
         msg = conv.build(body if body is not None or inner == "google.protobuf.Value" else {})
     else:
         msg = conv.build({k: v for k, v in value.items() if k != "@type"})
-    return {"type_url": url, "value": msg.SerializeToString(deterministic=True)}
+    # Packed as json_format.ParseDict packs, with SerializeToString() (deterministic=True would sort map keys): map
+    # entries in the map's own order, which depends only on the keys and their order of insertion (upb hashes them
+    # with a per-process seed; pure Python keeps insertion order). The JSON's keys are inserted in its order, as
+    # ParseDict inserts them, so the bytes are ParseDict's.
+    return {"type_url": url, "value": msg.SerializeToString()}
 
 
 def _snake(json_path: str) -> str:

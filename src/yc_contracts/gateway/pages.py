@@ -16,7 +16,6 @@ from typing import Any, Final
 
 import orjson
 
-from yc_contracts._version import __version__
 from yc_contracts.contract.registry import Registry, default_registry
 from yc_contracts.transcoding.calls import JSON_CONTENT_TYPE, HttpResponse
 
@@ -124,20 +123,12 @@ def _health(root_path: str) -> HttpResponse:
 
 
 def _build_openapi(registry: Registry) -> dict[str, Any]:
-    if registry is default_registry():
-        from yc_contracts.schema.store import openapi
+    from yc_contracts.schema.store import openapi
 
-        document = openapi()
-    else:
-        from yc_contracts.rules.ruleset import load_rules
-        from yc_contracts.schema.generator import SchemaGenerator
-        from yc_contracts.schema.openapi import build_openapi
-
-        generator = SchemaGenerator(registry, load_rules(registry, files={}))
-        document = build_openapi(registry, generator.documents(), __version__)
+    document = openapi(registry=registry)
+    if registry is not default_registry():
         document["info"]["title"] = "REST routes (yc-contracts gateway)"
         document["info"]["description"] = "The google.api.http routes of the registry this gateway serves."
-    document = copy.deepcopy(document)
     for item in document.get("paths", {}).values():
         item.pop("servers", None)
     return document

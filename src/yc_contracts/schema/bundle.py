@@ -14,7 +14,7 @@ import copy
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from yc_contracts.schema.generator import ID_PREFIX
+from yc_contracts.schema.generator import ANY_KEY, DIALECT, ID_PREFIX, schema_id
 
 if TYPE_CHECKING:
     from yc_contracts.contract.registry import Registry
@@ -77,3 +77,48 @@ def published_files(registry: Registry, generator: SchemaGenerator, version: str
     files[BUNDLE_FILE] = generator.bundle(docs)
     files[OPENAPI_FILE] = build_openapi(registry, docs, version)
     return dict(sorted(files.items()))
+
+
+def shallow_any() -> dict[str, Any]:
+    """``google.protobuf.Any``'s document reduced to an object with a string ``@type`` (the same rule ids as the
+    full one), for where the full document, which inlines every known type, would be too large: the packed
+    message is then checked against the type it names on its own (the validators do; see
+    :mod:`yc_contracts.validation.schema_layer`)."""
+    return {
+        "$schema": DIALECT,
+        "$id": schema_id(ANY_KEY),
+        "title": ANY_KEY,
+        "description": "A message of any type, named by the @type URL (type.googleapis.com/<full name>). Only "
+        "@type is checked here: google.protobuf.Any.schema.json checks the message against the type it names.",
+        "x-rule": "type.any",
+        "type": "object",
+        "required": ["@type"],
+        "properties": {"@type": {"x-rule": "any.type_url", "type": "string"}},
+    }
+
+
+class WithShallowAny(Mapping[str, Mapping[str, Any]]):
+    """``docs`` with ``google.protobuf.Any``'s document replaced by :func:`shallow_any` (so no other document is
+    reached through it), and ``extra`` documents of the caller's own."""
+
+    def __init__(
+        self, docs: Mapping[str, Mapping[str, Any]], extra: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> None:
+        self._docs = docs
+        self._extra = extra or {}
+
+    def __getitem__(self, key: str) -> Mapping[str, Any]:
+        if key in self._extra:
+            return self._extra[key]
+        if key == ANY_KEY:
+            return shallow_any()
+        return self._docs[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._extra or key in self._docs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({*self._docs, *self._extra})
+
+    def __len__(self) -> int:
+        return len({*self._docs, *self._extra})

@@ -99,12 +99,41 @@ def _field_present(field: descriptor.FieldDescriptor) -> dict[str, Any]:
     return {"anyOf": [_present(s) for s in spellings]}
 
 
+NULL_VALUE: Final = "google.protobuf.NullValue"
+
+
+def null_is_value(field: descriptor.FieldDescriptor) -> bool:
+    """Whether ``null`` sets the (singular) field instead of leaving it absent, as ProtoJSON reads it: a
+    ``google.protobuf.Value`` holding ``NullValue``, or a ``NullValue`` enum field with presence (a oneof member,
+    ``optional``) set to ``NULL_VALUE``. ``json_format`` and Go's ``protojson`` read it so; for every other field
+    ``null`` means "absent"."""
+    if field.is_repeated:
+        return False
+    if field.message_type is not None:
+        return field.message_type.full_name == "google.protobuf.Value"
+    return field.has_presence and field.enum_type is not None and field.enum_type.full_name == NULL_VALUE
+
+
+def null_is_refused(field: descriptor.FieldDescriptor) -> bool:
+    """Whether ``null`` is no value at all for the field: a repeated or map field of ``google.protobuf.Value``.
+    ProtoJSON takes ``null`` there for a ``Value``, not for the list or map, so Go's ``protojson`` rejects it
+    (``json_format`` fails on the list and leaves the map empty)."""
+    target = field.message_type
+    if target is not None and is_map(field):
+        target = target.fields_by_name["value"].message_type
+    return field.is_repeated and target is not None and target.full_name == "google.protobuf.Value"
+
+
 def _unset(field: descriptor.FieldDescriptor, *, presence: bool = True) -> dict[str, Any]:
     """A value that leaves the field unset: ``null``, and for a field without presence any spelling of its
     default (``0``, ``"0"``, ``"0.0e5"``, ``""``, ``false``, the enum's first value, ``[]``, ``{}``), which
-    proto3 does not send at all. ``presence=False``: what is empty even where a field has presence."""
+    proto3 does not send at all. ``presence=False``: what is empty even where a field has presence.
+
+    Where ``null`` is a value (:func:`null_is_value`), nothing but absence leaves the field unset."""
     if field.is_repeated:
         return {"enum": [None, [], {}]}
+    if null_is_value(field) and (presence or field.message_type is not None):
+        return {"not": {}}
     if (presence and field.has_presence) or field.message_type is not None:
         return {"type": "null"}
     forms: dict[str, Any] = {"enum": [None, *_default_forms(field)]}
@@ -208,7 +237,7 @@ class SchemaGenerator:
         """``google.protobuf.Any``: ``@type`` names one of the known types; the rest is that type's JSON form."""
         cases = {}
         for name in [*self.message_keys(), *sorted({*_wkt.SCHEMAS, *_wkt.WRAPPERS, ANY_KEY})]:
-            cases[self._reg.type_url(name)] = self._any_form(name)
+            cases[self._reg.type_url(name)] = self.any_form(name)
         return {
             "$schema": DIALECT,
             "$id": schema_id(ANY_KEY),
@@ -231,7 +260,7 @@ class SchemaGenerator:
         overrides: dict[str, dict[str, Any]] = {}
         for name, type_name in (("response", method.operation.response), ("metadata", method.operation.metadata)):
             if type_name:
-                form = overrides[name] = self._any_form(type_name)
+                form = overrides[name] = self.any_form(type_name)
                 # Names the type for the message when another one is given (see validation.sentences.explain).
                 form["properties"]["@type"] = {**form["properties"]["@type"], "x-operation-type": type_name}
         doc: dict[str, Any] = {
@@ -246,7 +275,7 @@ class SchemaGenerator:
 
     # ---------------------------------------------------------------------------------------- objects
 
-    def _any_form(self, full_name: str) -> dict[str, Any]:
+    def any_form(self, full_name: str) -> dict[str, Any]:
         """The JSON form of ``full_name`` packed in an ``Any``: its fields plus ``@type``, or ``@type`` + ``value``."""
         url = self._reg.type_url(full_name)
         if full_name == "google.protobuf.Empty":
@@ -361,7 +390,8 @@ class SchemaGenerator:
                 schema["allOf"] = checks
         else:
             schema = value
-        out = _nullable(schema)
+        # null means "absent" (a list or map of Values is the exception: null is no list or map there).
+        out = dict(schema) if null_is_refused(field) else _nullable(schema)
         description = self._comments.get(field.full_name)
         if description:
             out["description"] = description
@@ -409,13 +439,19 @@ class SchemaGenerator:
     ) -> dict[str, Any]:
         """Schema of one value of the field (an item, for repeated fields), with its options applied to every
         value but those matching ``unset``."""
+        ftype = field.type
         if field.message_type is not None:
-            schema = self._message_value(field.message_type)
-            if opts.value is not None and opts.value_kind in ("duration", "timestamp"):
-                # JSON Schema cannot compare durations or timestamps; the validators check the bounds.
-                schema = {**schema, "x-value-bounds": opts.raw.get("yandex.cloud.value")}
-            return schema
-        if field.type == _FD.TYPE_ENUM:
+            wrapped = _wkt.WRAPPERS.get(field.message_type.full_name)
+            if wrapped is None:
+                schema = self._message_value(field.message_type)
+                if opts.value is not None and opts.value_kind in ("duration", "timestamp"):
+                    # JSON Schema cannot compare durations or timestamps; the validators check the bounds.
+                    schema = {**schema, "x-value-bounds": opts.raw.get("yandex.cloud.value")}
+                return schema
+            # A wrapper is spelled as the scalar it wraps, and the scalar's options bound it exactly so. It has
+            # presence: its default (0, "") is a value like any other, and null leaves it absent.
+            ftype = _wkt.WRAPPED_TYPES[wrapped]
+        if ftype == _FD.TYPE_ENUM:
             values = list(enum_of(field).values)
             names = [v.name for v in values]
             checks = [
@@ -429,8 +465,8 @@ class SchemaGenerator:
                 only = _annotated("option.value", {"enum": [v.name for v in allowed] + [v.number for v in allowed]})
                 checks.append(only)
         else:
-            checks = self._scalar_checks(field.type, opts)
-            if opts.pattern and field.type == _FD.TYPE_STRING:
+            checks = self._scalar_checks(ftype, opts)
+            if opts.pattern and ftype == _FD.TYPE_STRING:
                 checks.append(_annotated("option.pattern", {"pattern": _anchor(opts.pattern)}))
         if len(checks) == 1:
             return checks[0]
@@ -549,13 +585,24 @@ def _exactly_one(members: Iterable[descriptor.FieldDescriptor]) -> dict[str, Any
     members = list(members)
     present = {"anyOf": [_field_set(f) for f in members]}
     # A one-member oneof marked exactly_one (29 types of the official SDK) has no pair for "at most one".
-    return {"allOf": [present, _at_most_one(members)] if len(members) > 1 else [present]}
+    return {**_null_members(members), "allOf": [present, _not_two(members)] if len(members) > 1 else [present]}
 
 
 def _at_most_one(members: Iterable[descriptor.FieldDescriptor]) -> dict[str, Any]:
     members = list(members)
+    return {**_null_members(members), **_not_two(members)}
+
+
+def _not_two(members: list[descriptor.FieldDescriptor]) -> dict[str, Any]:
     pairs = [{"allOf": [_field_set(a), _field_set(b)]} for i, a in enumerate(members) for b in members[i + 1 :]]
     return {"not": {"anyOf": pairs}} if len(pairs) > 1 else {"not": pairs[0]}
+
+
+def _null_members(members: list[descriptor.FieldDescriptor]) -> dict[str, Any]:
+    """``x-null-members``: the members (JSON names) that ``null`` sets (:func:`null_is_value`), for messages that
+    say which members are set; nothing when there are none."""
+    names = [f.json_name for f in members if null_is_value(f)]
+    return {"x-null-members": names} if names else {}
 
 
 def _required(field: descriptor.FieldDescriptor) -> dict[str, Any]:

@@ -28,8 +28,10 @@ Importing this module also registers :func:`messages` with Hypothesis for every 
 (the classes of ``yc_contracts.registry``), so ``st.from_type(cls)`` — and ``@given`` with ``builds()`` or type
 annotations — draws valid messages of that class. Strategies are built on first use.
 
-Messages are instances of the registry's own classes (``yc_contracts.registry.message_class``); pass
-``registry=`` to generate from another :class:`yc_contracts.Registry`.
+Messages are instances of the registry's own classes (``yc_contracts.registry.message_class``); every strategy
+takes ``registry=`` to generate from another :class:`yc_contracts.Registry` (``Registry.from_modules(["yandex.cloud"])``
+for the whole Yandex Cloud API, say), whose ``yandex.cloud`` options the drawn data then meets, as
+``yc_contracts.check(..., registry=)`` reads them.
 """
 
 from __future__ import annotations

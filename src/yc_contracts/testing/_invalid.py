@@ -28,7 +28,7 @@ from decimal import Decimal
 from typing import Any, Final, TypeAlias
 
 import hypothesis.strategies as st
-from google.protobuf import descriptor, json_format
+from google.protobuf import descriptor
 from google.protobuf.message import Message
 from hypothesis.strategies import SearchStrategy
 
@@ -37,7 +37,7 @@ from yc_contracts.contract.descriptors import INT_RANGES, TYPE_RULES, enum_of, i
 from yc_contracts.contract.options import FieldRules, Interval, oneof_exactly_one
 from yc_contracts.contract.registry import MessageRef, Registry, default_registry
 from yc_contracts.rules.ruleset import Rule
-from yc_contracts.testing._messages import ABSENT, Inherited, _assign, _holds, compiler_for
+from yc_contracts.testing._messages import ABSENT, Inherited, _assign, _holds, compiler_for, ecma_regex
 from yc_contracts.testing._payloads import ObjectNode, Spelled, descriptor_of, spelled
 from yc_contracts.validation import base64_text as _base64
 from yc_contracts.validation.content import OCR_FORMATS, sniff
@@ -164,9 +164,15 @@ def invalid_payloads(
     - a ``yandex.cloud`` option broken (``option.required``, ``option.length``, ``option.value``,
       ``option.pattern``, ``option.bytes``, ``option.size``, ``option.unique``, ``option.map_key``);
     - each service rule that applies, errors and warnings alike (``stt.v2.lpcm_sample_rate``,
-      ``stt.v3.audio_source``, ``ocr.v1.mime_type``, ``stt.v3.recognize_file_model`` …);
+      ``stt.v3.audio_source``, ``ocr.v1.mime_type``, ``stt.v3.recognize_file_model`` …), for the contract's
+      registry;
     - an ``Any`` whose ``@type`` names no known type (``any.type_url``);
-    - content that contradicts what the request declares (``content.format_mismatch``).
+    - content that contradicts what the request declares (``content.format_mismatch``), for the contract's
+      registry.
+
+    ``registry`` is the registry to take the type from (the contract's by default); ``expected`` is then what
+    ``yc_contracts.check(message, payload, registry=registry)`` reports: another registry's ``yandex.cloud``
+    options are its whole contract.
 
     The path points where :func:`yc_contracts.check` reports the violation: at the field (under the spelling
     the payload uses, or the JSON name where the field is missing), at the item, or at the object for oneof
@@ -182,15 +188,14 @@ def invalid_payloads(
     reg = default_registry() if registry is None else registry
     base = spelled(message, names="mixed", registry=reg)
     desc = reg.message_descriptor(message)
-    key = (id(reg), desc.full_name)
+    cache: dict[str, SearchStrategy[tuple[Any, Expected]]] = reg.derived("testing.invalid_payloads", dict)
     with _cache_lock:
-        found = _cache.get(key)
+        found = cache.get(desc.full_name)
         if found is None:
-            found = _cache[key] = _broken(base, _Breaker(reg))
+            found = cache[desc.full_name] = _broken(base, _Breaker(reg))
         return found
 
 
-_cache: dict[tuple[int, str], SearchStrategy[tuple[Any, Expected]]] = {}
 _cache_lock = threading.Lock()
 
 
@@ -281,7 +286,7 @@ def _rule_holds(reg: Registry, field: descriptor.FieldDescriptor, rule: Rule, va
     if kind == "max_length":
         return not isinstance(value, str) or len(value) <= arg
     if kind == "pattern":
-        return not isinstance(value, str) or re.fullmatch(arg, value) is not None
+        return not isinstance(value, str) or ecma_regex(arg).fullmatch(value) is not None
     if kind == "max_decoded_bytes":
         return not isinstance(value, bytes) or len(value) <= arg
     if kind == "enum_of":
@@ -300,7 +305,7 @@ def _problems(
         size = len(value.encode("utf-8")) if isinstance(value, str) else len(value)
         if opts.bytes is not None and not _in(size, opts.bytes):
             out.add("option.bytes")
-        if opts.pattern and isinstance(value, str) and re.fullmatch(opts.pattern, value) is None:
+        if opts.pattern and isinstance(value, str) and ecma_regex(opts.pattern).fullmatch(value) is None:
             out.add("option.pattern")
     number = _measure(value)
     if opts.value is not None and number is not None and not _in(number, opts.value):
@@ -379,7 +384,11 @@ class _Breaker:
             self._object(node, add)
         for path in valid.anys:
             add(_Candidate("any.type_url", (*path, "@type"), _setter(path, "@type", _one_of(_BAD_URLS, "@type"))))
-        if self.ours and valid.objects and valid.objects[-1].path == ():
+        if not self.ours:
+            # Another registry's validators check its yandex.cloud options only: the contract's service rules
+            # (which the messages drawn still meet, where they fit the registry's types) are not broken here.
+            return {rule: found[rule] for rule in found if rule not in self.compiler.rules}
+        if valid.objects and valid.objects[-1].path == ():
             self._content(valid.objects[-1], valid.payload, add)
         return found
 
@@ -742,12 +751,9 @@ class _Breaker:
         return value
 
     def _print(self, msg: Message) -> dict[str, Any]:
-        if self.ours:
-            from yc_contracts.conversion.protojson import to_rest
+        from yc_contracts.conversion.protojson import to_rest
 
-            return to_rest(msg)
-        printed: dict[str, Any] = json_format.MessageToDict(msg, descriptor_pool=self.reg.descriptor_pool)
-        return printed
+        return to_rest(msg, registry=self.reg)
 
     def _group(self, place: _Place, group: _Group, add: _Add) -> None:
         """A second member of an at-most-one group, or the only member of an exactly-one group removed."""
@@ -905,7 +911,7 @@ def _bad_keys(key_field: descriptor.FieldDescriptor, opts: FieldRules, taken: Ma
                 continue  # not a key of the map's type at all
         elif key_field.type == _FD.TYPE_BOOL:
             continue
-        ok_pattern = spec.pattern is None or re.fullmatch(spec.pattern, text) is not None
+        ok_pattern = spec.pattern is None or ecma_regex(spec.pattern).fullmatch(text) is not None
         ok_length = spec.length is None or _in(len(text), spec.length)
         ok_value = spec.value is None or (
             re.fullmatch(r"0|-?[1-9][0-9]*", text) is not None and _in(int(text), spec.value)

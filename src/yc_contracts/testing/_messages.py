@@ -21,6 +21,7 @@ together with a length bound or a second pattern, a serialized-size bound on a `
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import struct
@@ -115,7 +116,7 @@ _Inherited: TypeAlias = Inherited
 
 
 def messages(message: MessageRef, /, *, registry: Registry | None = None, **overrides: Any) -> SearchStrategy[Message]:
-    """A Hypothesis strategy for valid messages of one type of the contract.
+    """A Hypothesis strategy for valid messages of one type of the contract (or of ``registry``).
 
     ``message`` is a full name, or a message class or instance (ours or the official SDK's), as
     :meth:`yc_contracts.Registry.message_class` accepts it. Every message drawn is an instance of the
@@ -123,7 +124,9 @@ def messages(message: MessageRef, /, *, registry: Registry | None = None, **over
     service rule (errors and warnings), with nested messages to a depth of :data:`MAX_DEPTH`.
 
     ``registry`` is the registry to generate from (by default :data:`yc_contracts.registry`), for example one
-    built with :meth:`yc_contracts.Registry.from_file_descriptor_set`.
+    built with :meth:`yc_contracts.Registry.from_file_descriptor_set` or ``from_modules``; its messages meet its
+    own ``yandex.cloud`` options (what ``yc_contracts.check(..., registry=registry)`` checks), and the contract's
+    service rules too where they fit its types.
 
     Each keyword names a top-level field and gives it a fixed value or a strategy of values; ``None`` leaves
     the field unset. Overridden values are set as they are (a message of another package is converted, a
@@ -483,8 +486,56 @@ def _text_ok(
     return (
         _counts_contain(lengths, len(value))
         and _counts_contain(sizes, len(value.encode("utf-8")))
-        and all(re.fullmatch(p, value) for p in patterns)
+        and all(ecma_regex(p).fullmatch(value) for p in patterns)
     )
+
+
+_ECMA_SPACE: Final = "\\t\\n\\v\\f\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
+_ECMA_CLASSES: Final = {"d": "0-9", "w": "A-Za-z0-9_", "s": _ECMA_SPACE}
+
+
+@functools.lru_cache(maxsize=1024)
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    """``pattern`` (a ``yandex.cloud.pattern`` or a rule's) as a Python regex that means what it means to the
+    validators, which run it on jsonschema-rs, as ECMA 262 reads it: ``\\d`` and ``\\w`` are ASCII, ``\\s`` is
+    ECMA's whitespace, ``$`` is the end of the text (``.`` stops at ``\\n`` only, as in Python). Python's ``re``
+    reads the first three as Unicode classes: drawn from as they are, ``\\d`` gave ``"८"`` where the validator
+    wants ``[0-9]``.
+
+    (Inside a character class, ``\\D``, ``\\W`` and ``\\S`` stay Python's, under ``re.ASCII``: ``\\S`` then also
+    takes the few non-ASCII spaces ECMA counts as whitespace.)
+    """
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            escaped = pattern[i + 1]
+            body = _ECMA_CLASSES.get(escaped.lower())
+            if body is None or (in_class and escaped.isupper()):
+                out.append(pattern[i : i + 2])
+            elif in_class:
+                out.append(body)
+            else:
+                out.append(f"[{'^' if escaped.isupper() else ''}{body}]")
+            i += 2
+            continue
+        if in_class:
+            if char == "]" and out[-1] not in ("[", "[^"):  # right after "[" or "[^", Python reads a literal "]"
+                in_class = False
+            out.append(char)
+        elif char == "[":
+            in_class = True
+            negated = pattern.startswith("^", i + 1)
+            out.append("[^" if negated else "[")
+            i += negated
+        elif char == "$":
+            out.append("\\Z")
+        else:
+            out.append(char)
+        i += 1
+    return re.compile("".join(out), re.ASCII)
 
 
 def _fit_bytes(text: str, min_chars: int, max_bytes: int) -> str:
@@ -518,12 +569,6 @@ def _plain_text(length: tuple[int, int | None], size: tuple[int, int | None]) ->
 # ------------------------------------------------------------------------------------------------ compiler
 
 
-# One compiler per registry, by id. A compiler holds its registry (the strategies it hands out need it), so
-# an id is never reused while its entry exists; registries are few and live as long as the process.
-_compilers: dict[int, _Compiler] = {}
-_compilers_lock = threading.Lock()
-
-
 def compiler_for(reg: Registry) -> _Compiler:
     """The (cached) strategy compiler of a registry; the other strategy modules read its rules from it.
 
@@ -534,11 +579,8 @@ def compiler_for(reg: Registry) -> _Compiler:
 
 
 def _compiler(reg: Registry) -> _Compiler:
-    with _compilers_lock:
-        found = _compilers.get(id(reg))
-        if found is None:
-            found = _compilers[id(reg)] = _Compiler(reg)
-        return found
+    """One compiler per registry, kept with it (:meth:`Registry.derived`) and freed with it."""
+    return reg.derived("testing.compiler", lambda: _Compiler(reg))
 
 
 def _rules_of(reg: Registry) -> tuple[Rule, ...]:
@@ -850,7 +892,7 @@ class _Compiler:
             # A pattern is generated from; any other constraint on the same string is checked afterwards (a
             # regular expression cannot be intersected with a length bound or another expression here).
             first, rest = patterns[0], patterns[1:]
-            text = st.from_regex(first, fullmatch=True, alphabet=_TEXT)
+            text = st.from_regex(ecma_regex(first), fullmatch=True, alphabet=_TEXT)
             if rest or lengths != [(0, None)] or sizes != [(0, None)]:
                 return text.filter(lambda s: _text_ok(s, lengths, sizes, rest))
             return text

@@ -1,8 +1,7 @@
 """Valid REST JSON payloads in every spelling ProtoJSON allows, built from valid messages.
 
 A message from :func:`~yc_contracts.testing.messages` is printed in canonical ProtoJSON (``yc_contracts.to_rest``
-for the contract's registry, ``json_format.MessageToDict`` over the registry's pool for any other), then walked
-together with its descriptor and respelled, each choice drawn by Hypothesis:
+over its registry), then walked together with its descriptor and respelled, each choice drawn by Hypothesis:
 
 - field names: the JSON name or the proto name (``names="mixed"``: chosen per field);
 - 64-bit integers as decimal strings or JSON integers, 32-bit integers as JSON integers or decimal strings;
@@ -16,9 +15,10 @@ together with its descriptor and respelled, each choice drawn by Hypothesis:
 - absent fields left out or given as ``null``, ``[]`` or ``{}`` (repeated fields, maps), or a spelling of their
   default value where proto3 cannot tell it from absent (``0``, ``"0"``, ``"0e0"``, ``""``, ``false``, the
   enum's zero value by name or number);
-- an ``Empty`` inside an ``Any`` as ``{"@type": …}`` or ``{"@type": …, "value": {}}`` (the contract's registry).
+- an ``Empty`` inside an ``Any`` as ``{"@type": …}`` or ``{"@type": …, "value": {}}`` (how the Go and C++ runtimes
+  print it; Python's ``json_format`` reads only the first).
 
-Every payload means the message it came from: ``to_proto`` gives that message back.
+Every payload means the message it came from: ``to_proto`` (with the same ``registry=``) gives that message back.
 
 The walk also records every JSON object of the payload with its message type, its message and the spelling
 used for each field (:class:`ObjectNode`), which is what :mod:`yc_contracts.testing._invalid` breaks payloads by.
@@ -37,14 +37,14 @@ from decimal import Decimal
 from typing import Any, Final, Literal, TypeAlias, cast
 
 import hypothesis.strategies as st
-from google.protobuf import descriptor, json_format
+from google.protobuf import descriptor
 from google.protobuf.message import Message
 from hypothesis.strategies import SearchStrategy
 
 from yc_contracts.contract import wkt as _wkt
 from yc_contracts.contract.descriptors import enum_of, is_map, message_of
 from yc_contracts.contract.registry import MessageRef, Registry, default_registry
-from yc_contracts.schema.generator import _DOUBLE_STRING, _FLOAT_STRING
+from yc_contracts.schema.generator import _DOUBLE_STRING, _FLOAT_STRING, null_is_refused
 from yc_contracts.testing._messages import Inherited, compiler_for, messages
 
 __all__ = ["NAMES", "Names", "ObjectNode", "Path", "Spelled", "descriptor_of", "payloads", "spelled"]
@@ -133,10 +133,11 @@ def payloads(message: MessageRef, /, *, names: Names = "json", registry: Registr
     or strings, enums by name or number, floats as numbers or decimal strings (with or without an exponent),
     ``"NaN"`` and ``"Infinity"`` where the field allows them, bytes in either base64 alphabet with or without
     padding, timestamps with numeric offsets, durations and timestamps with more fraction digits, and absent
-    fields given as ``null``, ``[]``/``{}`` or a spelling of their default value. Every payload of the
-    contract passes :func:`yc_contracts.check` (no errors, no warnings) and the published JSON Schema, and
-    :func:`yc_contracts.to_proto` turns it back into the message it came from; for another registry,
-    ``json_format.ParseDict`` over its pool does.
+    fields given as ``null``, ``[]``/``{}`` or a spelling of their default value. Every payload passes
+    :func:`yc_contracts.check` (no errors, no warnings; for the contract, the published JSON Schema too), and
+    :func:`yc_contracts.to_proto` turns it back into the message it came from, both with the same ``registry``:
+    the contract's by default, or any other (``Registry.from_modules(["yandex.cloud"])`` draws valid REST
+    payloads of every type of the Yandex Cloud API, by their ``yandex.cloud`` options).
 
     Payloads are dicts of JSON values (a well-known type's own JSON form for such a root type); serialize
     them with any JSON encoder.
@@ -151,7 +152,6 @@ def payloads(message: MessageRef, /, *, names: Names = "json", registry: Registr
     return spelled(message, names=names, registry=registry).map(lambda s: s.payload)
 
 
-_cache: dict[tuple[int, str, str], SearchStrategy[Spelled]] = {}
 _cache_lock = threading.Lock()
 
 
@@ -169,12 +169,13 @@ def spelled(message: MessageRef, *, names: Names = "json", registry: Registry | 
     reg = default_registry() if registry is None else registry
     base = messages(message, registry=reg)  # checks the message and the registry
     desc = reg.message_descriptor(message)
-    key = (id(reg), desc.full_name, names)
+    key = (desc.full_name, names)
+    cache: dict[tuple[str, str], SearchStrategy[Spelled]] = reg.derived("testing.spelled", dict)
     with _cache_lock:
-        found = _cache.get(key)
+        found = cache.get(key)
         if found is None:
             speller = _Speller(reg, names)
-            found = _cache[key] = base.flatmap(lambda msg: _respelled(speller, msg))
+            found = cache[key] = base.flatmap(lambda msg: _respelled(speller, msg))
         return found
 
 
@@ -195,7 +196,6 @@ class _Speller:
     def __init__(self, reg: Registry, names: Names) -> None:
         self.reg = reg
         self.names = names
-        self.ours = reg is default_registry()
         self.compiler = compiler_for(reg)
 
     # ---------------------------------------------------------------------------------------- entry
@@ -216,11 +216,9 @@ class _Speller:
         return Spelled(msg, payload, tuple(run.objects), tuple(run.anys))
 
     def _print(self, msg: Message) -> Any:
-        if self.ours:
-            from yc_contracts.conversion.protojson import to_rest
+        from yc_contracts.conversion.protojson import to_rest
 
-            return to_rest(msg)
-        return json_format.MessageToDict(msg, descriptor_pool=self.reg.descriptor_pool)
+        return to_rest(msg, registry=self.reg)
 
     # ---------------------------------------------------------------------------------------- floats
 
@@ -367,7 +365,7 @@ class _Speller:
         if name in _wkt.VALUE_IN_ANY:
             return {"@type": url, "value": self._well_known(run, inner, printed["value"])}
         if name == "google.protobuf.Empty":
-            if self.ours and run.draw(st.booleans(), label="Empty as value"):
+            if run.draw(st.booleans(), label="Empty as value"):
                 return {"@type": url, "value": {}}
             return {"@type": url}
         content = {k: v for k, v in printed.items() if k != "@type"}
@@ -429,9 +427,10 @@ _LEFT_OUT: Final = object()
 
 
 def _unset_spellings(field: descriptor.FieldDescriptor) -> tuple[Any, ...]:
-    """Ways to give an absent field: leave it out (most often), ``null``, and what proto3 does not send either
+    """Ways to give an absent field: leave it out (most often), ``null`` (not for a list or map of ``Value``s,
+    where it is refused), and what proto3 does not send either
     (``[]``/``{}``, and a default value for a field without presence; not ``-0.0``, which proto3 does send)."""
-    forms: tuple[Any, ...] = (_LEFT_OUT, _LEFT_OUT, _LEFT_OUT, None)
+    forms: tuple[Any, ...] = (_LEFT_OUT, _LEFT_OUT, _LEFT_OUT) if null_is_refused(field) else (_LEFT_OUT,) * 3 + (None,)
     if is_map(field):
         return (*forms, {})
     if field.is_repeated:

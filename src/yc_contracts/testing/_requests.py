@@ -102,7 +102,6 @@ def http_requests(route: str | Route | None = None, *, registry: Registry | None
     return requests_with_messages(route, registry=registry).map(lambda found: found[2])
 
 
-_cache: dict[tuple[int, str], SearchStrategy[tuple[Route, Message, HttpRequest]]] = {}
 _cache_lock = threading.Lock()
 
 
@@ -121,12 +120,13 @@ def requests_with_messages(
     if not isinstance(reg, Registry):
         raise TypeError(f"registry must be a yc_contracts.Registry, got {type(reg).__name__}")
     routes = _routes(reg, route)
-    key = (id(reg), "" if route is None else str(routes[0]))
+    key = "" if route is None else str(routes[0])
+    cache: dict[str, SearchStrategy[tuple[Route, Message, HttpRequest]]] = reg.derived("testing.requests", dict)
     with _cache_lock:
-        found = _cache.get(key)
+        found = cache.get(key)
         if found is None:
             parts = [_route_requests(reg, r) for r in routes]
-            found = _cache[key] = parts[0] if len(parts) == 1 else st.one_of(parts)
+            found = cache[key] = parts[0] if len(parts) == 1 else st.one_of(parts)
         return found
 
 
@@ -287,14 +287,9 @@ class _RequestBuilder:
     # ---------------------------------------------------------------------------------------- the rest
 
     def _printed(self, msg: Message) -> dict[str, Any]:
-        if self.reg is default_registry():
-            from yc_contracts.conversion.protojson import to_rest
+        from yc_contracts.conversion.protojson import to_rest
 
-            return to_rest(msg)
-        from google.protobuf import json_format
-
-        printed: dict[str, Any] = json_format.MessageToDict(msg, descriptor_pool=self.reg.descriptor_pool)
-        return printed
+        return to_rest(msg, registry=self.reg)
 
     def _headers(self, draw: st.DrawFn, has_body: bool) -> dict[str, str]:
         def spelled_name(name: str) -> str:

@@ -238,20 +238,23 @@ class CompiledRoute:
     def _to_message(self, payload: dict[str, JsonValue], *, validate: bool) -> message.Message:
         """The request message from its REST JSON.
 
-        For the contract's own registry, ``to_proto`` (which, with ``validate``, checks the request against the
-        contract: every error becomes a violation of this BadRequestError); other registries have no published
-        schemas, so their requests go through ``json_format`` over the registry's pool.
+        ``to_proto`` over the route's registry, which, with ``validate``, checks the request against it: the
+        contract's rules and limits for the contract's registry, the ``yandex.cloud`` options of any other's types
+        (every error becomes a violation of this BadRequestError). A well-known type as the whole request (an
+        ``Empty``) has no schema document of its own, and goes through ``json_format`` over the registry's pool.
         """
-        if self.table.registry is default_registry():
+        name = self.request_desc.full_name
+        if not _wkt.is_well_known(name):
             from yc_contracts.conversion.protojson import ConversionError, to_proto
             from yc_contracts.validation.validator import check
 
+            registry = None if self.table.registry is default_registry() else self.table.registry
             try:
-                return to_proto(self.request_desc.full_name, payload, validate=validate)
+                return to_proto(name, payload, registry=registry, validate=validate)
             except ValidationError as e:
                 raise BadRequestError(list(e.violations)) from None
             except ConversionError as e:  # not ProtoJSON at all (validate=False): say where, as validation would
-                found = [v for v in check(self.request_desc.full_name, payload) if v.severity == "error"]
+                found = [v for v in check(name, payload, registry=registry) if v.severity == "error"]
                 raise BadRequestError(
                     found or [Violation("", "http.body_invalid", f"the request is not valid REST JSON: {e}")]
                 ) from None

@@ -4,8 +4,6 @@ most specific first; a request path is split once and checked against the candid
 from __future__ import annotations
 
 import difflib
-import threading
-import weakref
 from dataclasses import dataclass
 from typing import TypeAlias
 
@@ -100,16 +98,6 @@ def _fits(template: PathTemplate, count: int) -> bool:
     return count == len(template.segments)
 
 
-_tables: weakref.WeakKeyDictionary[Registry, RouteTable] = weakref.WeakKeyDictionary()
-_tables_lock = threading.Lock()
-
-
 def table_for(registry: Registry) -> RouteTable:
-    found = _tables.get(registry)
-    if found is None:
-        with _tables_lock:
-            found = _tables.get(registry)
-            if found is None:
-                found = RouteTable(registry)
-                _tables[registry] = found
-    return found
+    """The registry's routes compiled into a table, once per registry (and freed with it)."""
+    return registry.derived("transcoding.routes", lambda: RouteTable(registry))

@@ -8,7 +8,7 @@ has:
    the candidates of its length.
 3. **Request binder** (:mod:`~yc_contracts.transcoding.binder`, with :mod:`~yc_contracts.transcoding.params` for
    path and query texts): path variables, query parameters and the body become one REST JSON object, which is
-   converted into the method's request message (``json_format`` over the registry's pool).
+   converted into the method's request message (:func:`~yc_contracts.to_proto` over the route's registry).
 4. **Metadata** (:mod:`~yc_contracts.transcoding.metadata`): the request headers that become gRPC metadata (an
    allow-list, plus ``Grpc-Metadata-*``).
 5. **Marshaler** (:mod:`~yc_contracts.transcoding.marshal`): a response message, a stream of them, a
@@ -102,8 +102,9 @@ def transcode(
         headers: request headers; those in :data:`FORWARDED_HEADERS` and every ``Grpc-Metadata-<name>`` (as
             ``<name>``) become metadata, everything else (hop-by-hop headers included) is left behind.
         registry: the routes to use; the contract's own by default.
-        validate: for the contract's registry, check the request against the contract (its rules and limits,
-            every error a violation of the BadRequestError); ``False`` keeps only ProtoJSON's own checks.
+        validate: check the request against the registry (every error a violation of the BadRequestError):
+            the contract's rules and limits for the contract's registry, the ``yandex.cloud`` validation options
+            of the request type for any other; ``False`` keeps only ProtoJSON's own checks.
 
     Raises:
         RouteNotFoundError: no route's template matches the path (404).

@@ -19,7 +19,7 @@ from yc_contracts.contract.descriptors import enum_of, is_map, message_of
 from yc_contracts.contract.errors import shown
 from yc_contracts.contract.options import FieldRules, Interval, field_rules
 from yc_contracts.rules.ruleset import Rule, RuleSet, when_matches_unset
-from yc_contracts.schema.generator import FLOAT_ZERO
+from yc_contracts.schema.generator import FLOAT_ZERO, null_is_value
 from yc_contracts.validation import base64_text as _base64
 from yc_contracts.validation.budget import Bounded, Budget
 from yc_contracts.validation.sentences import OPTION_WORDS, bounds_words, describe, lower, words
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 _FD = descriptor.FieldDescriptor
 _TIMESTAMP: Final = "google.protobuf.Timestamp"
+_BYTES_VALUE: Final = "google.protobuf.BytesValue"
 _DURATION: Final = "google.protobuf.Duration"
 _MAX_NESTING: Final = 64
 """Message nesting the rule walker follows (recursive types stop there; the schema layer still sees it all)."""
@@ -85,7 +86,8 @@ class RuleLayer:
         self._plans: dict[str, _Plan] = {}
         self._routes: dict[str, list[tuple[descriptor.FieldDescriptor, str]]] = {}
         self._is_active: dict[str, bool] = {}
-        self.holds_json_values = bool(self._json_routes(registry.message_descriptor(root_type)))
+        root = registry.message_descriptor(root_type)
+        self.holds_json_values = root.full_name in (*_JSON_VALUES, _wkt.ANY) or bool(self._json_routes(root))
         """Whether the payload may hold a ``Struct``/``Value``/``ListValue`` or an ``Any`` (see :meth:`json_values`)."""
 
     def _plan(self, desc: descriptor.Descriptor) -> _Plan:
@@ -96,14 +98,15 @@ class RuleLayer:
         plan.rules = _object_checks(desc, self._rules.anchored_at(desc.full_name), self._reg)
         for f in desc.fields:
             opts = field_rules(self._reg.options(f), f)
-            target = f.message_type
-            if f.type == _FD.TYPE_BYTES or (is_map(f) and message_of(f).fields_by_name["value"].type == _FD.TYPE_BYTES):
+            target = _child_type(f)  # a map's value type: a map of Any or of Timestamp is walked as such
+            scalar = _element_type(f)
+            if scalar == _FD.TYPE_BYTES:  # bytes, BytesValue, and lists and maps of them
                 bounds = [(name, b) for name, b in (("option.length", opts.length), ("option.bytes", opts.bytes)) if b]
                 for rule in self._rules.anchored_at(desc.full_name):
                     if rule.kind == "max_decoded_bytes" and rule.field == f.name and not rule.path:
                         bounds.append((rule.id, (Interval(None, Decimal(rule.argument), False, False),)))
                 plan.bytes_fields.append(_BytesField(f, bounds))
-            elif f.type == _FD.TYPE_STRING and opts.bytes:
+            elif scalar == _FD.TYPE_STRING and opts.bytes:
                 plan.utf8.append((f, opts.bytes))
             elif target is not None and target.full_name == _TIMESTAMP:
                 plan.timestamps.append((f, opts))
@@ -132,9 +135,33 @@ class RuleLayer:
     def walk(self, value: Any, mode: Mode, budget: Budget) -> list[Violation]:
         out: list[Violation] = Bounded(budget)
         root = self._reg.message_descriptor(self._root_type)
-        if self._active(root):
+        if root.full_name == _wkt.ANY:
+            self._visit_any(value, [], out, 0, mode)
+        elif _wkt.is_well_known(root.full_name):
+            self._visit_well_known(root.full_name, value, [], out, mode)
+        elif self._active(root):
             self._visit(root, value, [], out, 0, mode)
         return out
+
+    def _visit_any(self, item: Any, path: list[Any], out: list[Violation], depth: int, mode: Mode) -> None:
+        """One ``Any``: the message it packs, or the JSON form of a well-known type under ``"value"``."""
+        if not isinstance(item, dict):
+            return
+        url = item.get("@type")
+        if isinstance(url, str) and "value" in item and _wkt.is_well_known(name := url.rsplit("/", 1)[-1]):
+            self._visit_well_known(name, item["value"], [*path, "value"], out, mode)
+            return
+        target = self._any_type(item)
+        if target is not None and self._active(target):
+            self._visit(target, item, path, out, depth + 1, mode)
+
+    def _visit_well_known(self, name: str, value: Any, path: list[Any], out: list[Violation], mode: Mode) -> None:
+        """What the walker checks in the JSON form of a well-known type given on its own (packed in an ``Any``,
+        or as the whole payload): base64 of a ``BytesValue``, real dates of a ``Timestamp``."""
+        if name == _BYTES_VALUE:
+            out += _check_bytes(value, path, [], alphabet=mode.alphabet)  # the schema layer leaves base64 to us
+        elif name == _TIMESTAMP and not mode.schema_only:
+            out += _check_timestamp(value, path, FieldRules())
 
     def _visit(  # noqa: PLR0917 (the walker recurses with its full state)
         self,
@@ -150,6 +177,8 @@ class RuleLayer:
         plan = self._plan(desc)
         for bf in plan.bytes_fields:
             for key, value in _present(obj, bf.field):
+                if _is_unset(bf.field, value):
+                    continue  # "" where proto3 does not send it: no option applies (and it is valid base64)
                 for item, item_path in _items(value, [*path, key], bf.field):
                     out += _check_bytes(item, item_path, bf.bounds, alphabet=mode.alphabet)
         if not mode.schema_only:
@@ -157,11 +186,7 @@ class RuleLayer:
         for f in plan.anys:
             for key, value in _present(obj, f):
                 for item, item_path in _items(value, [*path, key], f):
-                    if isinstance(item, dict) and not mode.schema_only and _is_packed_timestamp(item.get("@type")):
-                        out += _check_timestamp(item.get("value"), [*item_path, "value"], FieldRules())
-                    target = self._any_type(item)
-                    if target is not None and self._active(target):
-                        self._visit(target, item, item_path, out, depth + 1, mode)
+                    self._visit_any(item, item_path, out, depth, mode)
         for f in plan.children:
             child = _child_type(f)
             assert child is not None  # pruned by _active
@@ -175,6 +200,8 @@ class RuleLayer:
             check(obj, path, out)
         for f, bounds in plan.utf8:
             for key, value in _present(obj, f):
+                if _is_unset(f, value):
+                    continue  # "" where proto3 does not send it: no option applies
                 for item, item_path in _items(value, [*path, key], f):
                     if isinstance(item, str) and not _within(
                         Decimal(len(item.encode("utf-8", "surrogatepass"))), bounds
@@ -202,7 +229,15 @@ class RuleLayer:
         the payload may hold such a thing at all (see ``Compiled.violations``)."""
         out: list[Violation] = []
         root = self._reg.message_descriptor(self._root_type)
+        if root.full_name in _JSON_VALUES:  # the payload is a Struct/Value/ListValue: the root message
+            return _check_json_value(value, [], root.full_name, 1, 1)
         stack: list[tuple[descriptor.Descriptor, Any, list[Any], int]] = [(root, value, [], 0)]
+        if root.full_name == _wkt.ANY:  # the payload is an Any: a message packed in it is at its level
+            packed = _packed_json_value(value)
+            if packed is not None:
+                return _check_json_value(value.get("value"), ["value"], packed, 2, 1)
+            target = self._any_type(value)
+            stack = [] if target is None else [(target, value, [], 0)]
         while stack:
             desc, obj, path, depth = stack.pop()
             if not isinstance(obj, dict) or depth > _MAX_NESTING:
@@ -253,8 +288,14 @@ class RuleLayer:
         return None if _wkt.is_well_known(desc.full_name) else desc
 
 
-def _is_packed_timestamp(type_url: Any) -> bool:
-    return isinstance(type_url, str) and type_url.rsplit("/", 1)[-1] == _TIMESTAMP
+def _element_type(f: descriptor.FieldDescriptor) -> int:
+    """The scalar type of one value of ``f`` (an item, a map value): the type a wrapper such as
+    ``google.protobuf.Int64Value`` wraps (its JSON form is that scalar's, and so are its options), else the
+    field's own type (``TYPE_MESSAGE`` for any other message)."""
+    if is_map(f):
+        f = message_of(f).fields_by_name["value"]
+    wrapped = _wkt.WRAPPERS.get(f.message_type.full_name) if f.message_type is not None else None
+    return f.type if wrapped is None else _wkt.WRAPPED_TYPES[wrapped]
 
 
 def _child_type(f: descriptor.FieldDescriptor) -> descriptor.Descriptor | None:
@@ -285,12 +326,25 @@ def field_names(f: descriptor.FieldDescriptor) -> tuple[str, str]:
     return (f.json_name, f.name)
 
 
+class _Missing:
+    """The value of a field that is not in the object at all (``null`` may be a value: see :func:`_is_unset`)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+MISSING: Final = _Missing()
+
+
 def _lookup(obj: Mapping[str, Any], names: tuple[str, str]) -> tuple[str, Any]:
-    """The spelling used and the value of a field (the JSON name when absent); null counts as absent."""
-    value = obj.get(names[0])
-    if value is None and names[1] != names[0]:
-        other = obj.get(names[1])
-        if other is not None:
+    """The spelling used and the value of a field (the JSON name and :data:`MISSING` when absent); a non-null
+    value wins over a null one, given under the other spelling."""
+    value = obj.get(names[0], MISSING)
+    if (value is None or value is MISSING) and names[1] != names[0]:
+        other = obj.get(names[1], MISSING)
+        if other is not MISSING and (other is not None or value is MISSING):
             return names[1], other
     return names[0], value
 
@@ -311,10 +365,10 @@ def _object_checks(desc: descriptor.Descriptor, rules: Iterable[Rule], registry:
             checks.append(_RuleCheck(rule, desc, strings_only=True))
     for f in desc.fields:
         opts = field_rules(registry.options(f), f)
-        value_field = message_of(f).fields_by_name["value"] if is_map(f) else f
-        if opts.value is not None and _is_float_field(value_field):
+        scalar = _element_type(f)  # wrappers (DoubleValue...) are bounded as the scalar they hold
+        if opts.value is not None and scalar in (_FD.TYPE_FLOAT, _FD.TYPE_DOUBLE):
             checks.append(_FloatBounds(f, opts.value, opts.raw.get("yandex.cloud.value")))
-        if opts.unique and f.is_repeated and not is_map(f) and f.type != _FD.TYPE_STRING:
+        if opts.unique and f.is_repeated and not is_map(f) and scalar != _FD.TYPE_STRING:
             checks.append(_Unique(f))
     return checks
 
@@ -465,11 +519,12 @@ class _Unique:
     ``"1"``, an enum's name and number, ``0.5`` and ``"5e-1"``), which JSON Schema's ``uniqueItems`` cannot.
     Items equal as JSON are the schema layer's to report."""
 
-    __slots__ = ("field", "names")
+    __slots__ = ("field", "names", "scalar")
 
     def __init__(self, f: descriptor.FieldDescriptor) -> None:
         self.field = f
         self.names = field_names(f)
+        self.scalar = _element_type(f)
 
     def __call__(self, obj: Mapping[str, Any], path: list[Any], out: list[Violation]) -> None:
         key, value = _lookup(obj, self.names)
@@ -477,7 +532,7 @@ class _Unique:
             return
         seen: dict[Any, Any] = {}
         for item in value:
-            canonical = _canonical(self.field, item)
+            canonical = _canonical(self.field, self.scalar, item)
             if canonical is None:
                 continue
             if canonical in seen:
@@ -500,14 +555,15 @@ def _json_key(item: Any) -> Any:
     return (type(item).__name__, repr(item))
 
 
-def _canonical(f: descriptor.FieldDescriptor, item: Any) -> Any:
-    """One hashable value per value of a scalar, whatever its ProtoJSON spelling (``None``: not a scalar)."""
+def _canonical(f: descriptor.FieldDescriptor, scalar: int, item: Any) -> Any:
+    """One hashable value per value of a scalar (of type ``scalar``: a wrapper's is the type it wraps), whatever
+    its ProtoJSON spelling (``None``: not a scalar)."""
     if isinstance(item, (dict, list)) or item is None:
         return None
-    if f.type == _FD.TYPE_ENUM:
+    if scalar == _FD.TYPE_ENUM:
         known = enum_of(f).values_by_name.get(item) if isinstance(item, str) else None
         return known.number if known is not None else item
-    if isinstance(item, bool) or f.type in (_FD.TYPE_STRING, _FD.TYPE_BYTES, _FD.TYPE_BOOL):
+    if isinstance(item, bool) or scalar in (_FD.TYPE_STRING, _FD.TYPE_BYTES, _FD.TYPE_BOOL):
         return (type(item), item)
     number = _float_value(item) if isinstance(item, str) else Decimal(item) if math.isfinite(item) else None
     return item if number is None or number.is_nan() else number
@@ -535,10 +591,13 @@ _DECIMAL_TEXT: Final = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE]
 
 
 def _is_unset(f: descriptor.FieldDescriptor, value: Any) -> bool:
-    """Whether ``value`` leaves the field unset: ``null``, ``[]``/``{}`` for a repeated field or map, and for a
+    """Whether ``value`` leaves the field unset: :data:`MISSING`, ``null`` (unless it is a value there: a
+    ``google.protobuf.Value``, a ``NullValue`` with presence), ``[]``/``{}`` for a repeated field or map, and for a
     field without presence any spelling of its default, which proto3 does not send at all."""
-    if value is None:
+    if value is MISSING:
         return True
+    if value is None:
+        return not null_is_value(f)
     if f.is_repeated:
         return isinstance(value, (list, dict)) and not value
     return not f.has_presence and _is_default(f, value)
@@ -550,6 +609,8 @@ def _is_default(f: descriptor.FieldDescriptor, value: Any) -> bool:
         return False
     if f.type == _FD.TYPE_ENUM:
         first = enum_of(f).values[0]
+        if value is None:
+            return null_is_value(f)  # null is NULL_VALUE, a NullValue's default
         return bool(value == first.name or (type(value) is int and value == first.number))
     if f.type == _FD.TYPE_BOOL:
         return value is False

@@ -8,20 +8,24 @@ base64 checks are taken out (the rule walker runs them in one C-level pass), and
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
+import json
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import jsonschema_rs
+import orjson
 from google.protobuf import descriptor
 
 from yc_contracts.contract import wkt as _wkt
 from yc_contracts.contract.descriptors import is_map
 from yc_contracts.contract.errors import shown
-from yc_contracts.schema.bundle import closure
-from yc_contracts.schema.generator import ID_PREFIX
+from yc_contracts.schema.bundle import WithShallowAny, closure
+from yc_contracts.schema.generator import ANY_KEY, ID_PREFIX, OPERATION
 from yc_contracts.validation.budget import Budget
+from yc_contracts.validation.cache import CACHE_SCHEMA_BYTES, CACHE_SIZE, BoundedCache
 from yc_contracts.validation.error_paths import instance_path
 from yc_contracts.validation.sentences import closest, explain
 from yc_contracts.validation.violations import Violation, pointer
@@ -123,23 +127,37 @@ class SchemaLayer:
         docs: Mapping[str, Mapping[str, Any]],
         rules: RuleSet,
         root_type: str,
+        *,
+        extra: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
+        """The layer of document ``key`` (in ``docs``, or ``extra``: documents of the caller's own) for a
+        payload of ``root_type``."""
         self.key = key
         self._reg = registry
         self._rules = rules
         self._root_type = root_type
-        stripped = {name: _strip_bytes(docs[name]) for name in [key, *closure(key, docs)]}
+        view = WithShallowAny(docs, extra)
+        stripped = {name: _strip_bytes(view[name]) for name in [key, *closure(key, view)]}
         root = copy.deepcopy(stripped[key])
         root["$defs"] = {name: doc for name, doc in stripped.items() if name != key}
         self.docs = stripped
+        self.weight = sum(_json_size(doc) for doc in stripped.values())
+        """The JSON size of the documents compiled (what the compiled validator's memory grows with)."""
         self.validator = jsonschema_rs.validator_for(root)
-        self.is_valid = self.validator.is_valid
+        # Messages packed in an Any are checked apart, by the validator of their @type's form, compiled on
+        # first use (see _PackedAny); a type whose payload can hold no Any runs its one validator alone.
+        self._packed = _PackedAny.of(registry, docs, rules, key, root_type, packed_form=extra is not None)
+        self.is_valid = self.validator.is_valid if self._packed is None else self._is_valid_with_packed
         # For reporting, the layer descends the payload part by part (see violations): a validator per schema
         # location, compiled when first needed.
         self._registry = jsonschema_rs.Registry([(doc["$id"], doc) for doc in stripped.values()])
         self._shapes: dict[str, _Shape] = {}
         self._at: dict[str, Any] = {}
         self._rule_ids: dict[str, dict[str, Any]] = {}
+
+    def _is_valid_with_packed(self, value: Any) -> bool:
+        assert self._packed is not None
+        return self.validator.is_valid(value) and self._packed.all_valid(value)
 
     def _shape(self, location: str) -> _Shape:
         """How the descent treats the schema node at ``location`` (worked out once per location)."""
@@ -276,7 +294,14 @@ class SchemaLayer:
 
     def violations(self, value: Any, budget: Budget, *, whole: bool = False) -> list[Violation]:
         """The schema layer's violations of ``value`` (known to fail), as many as ``budget`` has room for (the
-        rest counted); ``whole`` as in :meth:`errors`."""
+        rest counted); ``whole`` as in :meth:`errors`. Those of messages packed in an ``Any`` come after the
+        rest, each at its place in the payload."""
+        out = self._own_violations(value, budget, whole=whole) if not self.validator.is_valid(value) else []
+        if self._packed is not None:
+            out += self._packed.violations(value, budget, whole=whole)
+        return out
+
+    def _own_violations(self, value: Any, budget: Budget, *, whole: bool) -> list[Violation]:
         out: list[Violation] = []
         for found in self.errors(value, budget, whole=whole):
             if budget.left <= 0:
@@ -421,3 +446,206 @@ def _second_spelling(payload: Any, path: list[Any], spellings: list[str]) -> str
         node = node[step] if isinstance(node, (dict, list)) else None
     given = [key for key in node if key in spellings] if isinstance(node, dict) else []
     return given[-1] if given else spellings[-1]
+
+
+# ------------------------------------------------------------------------------------- messages in Any
+
+
+_packed_layers: BoundedCache[SchemaLayer | bool] = BoundedCache(
+    CACHE_SIZE // 2, CACHE_SCHEMA_BYTES // 2, lambda layer: layer.weight if isinstance(layer, SchemaLayer) else 0
+)
+"""The validators of types packed in an ``Any``, by (documents, type URL); ``False`` for a URL they do not know."""
+
+
+def _json_size(doc: Any) -> int:
+    try:
+        return len(orjson.dumps(doc))
+    except TypeError:  # an integer beyond 64 bits (a float bound spelled as an integer)
+        return len(json.dumps(doc))
+
+
+class _PackedAny:
+    """The messages packed in ``Any`` fields of a payload, each checked against the form its ``@type`` names.
+
+    The published ``google.protobuf.Any`` document says the same with one ``if``/``then`` per known type, every
+    type's form inlined: for the whole Yandex Cloud API that is 7,853 types and 22 MiB, and a validator of any
+    type reaching an ``Any`` would compile all of them (half a minute, gigabytes). Here the payload is walked
+    along the fields that can lead to an ``Any`` (known from the descriptors), and each packed message is
+    checked by the validator of its own type's form, compiled on first use and kept in a bounded cache: the
+    same verdict and the same violations, paid for only by the types a payload actually packs.
+    """
+
+    def __init__(
+        self,
+        registry: Registry,
+        docs: Mapping[str, Mapping[str, Any]],
+        rules: RuleSet,
+        key: str,
+        *,
+        root: descriptor.Descriptor,
+        pinned: Mapping[str, descriptor.Descriptor],
+    ) -> None:
+        self._reg = registry
+        self._docs = docs
+        self._rules = rules
+        self._key = key
+        self._root = root
+        self._pinned = pinned
+
+    @classmethod
+    def of(
+        cls,
+        registry: Registry,
+        docs: Mapping[str, Mapping[str, Any]],
+        rules: RuleSet,
+        key: str,
+        root_type: str,
+        *,
+        packed_form: bool = False,
+    ) -> _PackedAny | None:
+        """The packed-message check of a payload of ``root_type`` under document ``key`` (``packed_form``: the
+        form of a ``root_type`` packed in an ``Any``); ``None`` when such a payload can hold no ``Any``."""
+        root = registry.message_descriptor(root_type)
+        pinned: dict[str, descriptor.Descriptor] = {}
+        if key != root_type and key.endswith(".Operation") and root_type == OPERATION:
+            # A method's Operation document pins response and metadata to the method's own types (inline).
+            types = registry.method(key.removesuffix(".Operation")).operation
+            for name, type_name in (("response", types.response), ("metadata", types.metadata)) if types else ():
+                if type_name:
+                    pinned[name] = registry.message_descriptor(type_name)
+        reaches = _reaching(registry)
+        if not reaches(root) and not any(reaches(d) for d in pinned.values()):
+            return None
+        if packed_form and root.full_name in _wkt.VALUE_IN_ANY:
+            if root.full_name != ANY_KEY:
+                return None
+            # An Any packed in an Any: {"@type": ".../google.protobuf.Any", "value": {"@type": ..., ...}}.
+            pinned = {"value": root}
+        return cls(registry, docs, rules, key, root=root, pinned=pinned)
+
+    def packed(self, value: Any) -> Iterator[tuple[list[Any], dict[str, Any]]]:
+        """Each ``Any`` of ``value`` that names its type (an object with a string ``@type``) and its path;
+        what is not even that is the shallow ``Any`` document's to report."""
+        reaches = _reaching(self._reg)
+        stack: list[tuple[descriptor.Descriptor, Any, list[Any], bool]] = [(self._root, value, [], True)]
+        while stack:
+            desc, obj, path, top = stack.pop()
+            if top and self._pinned.get("value") is desc:  # an Any packed in an Any
+                if isinstance(obj, dict):
+                    stack.append((desc, obj.get("value"), [*path, "value"], False))
+                continue
+            if desc.full_name == ANY_KEY:
+                if isinstance(obj, dict) and isinstance(obj.get("@type"), str):
+                    yield path, obj
+                continue
+            if not isinstance(obj, dict):
+                continue
+            if desc.full_name in _wkt.VALUE_IN_ANY:  # a packed well-known type: {"@type", "value"}
+                continue
+            for f in desc.fields:
+                target = f.message_type
+                if target is None:
+                    continue
+                if top and f.name in self._pinned:
+                    target = self._pinned[f.name]
+                    if not reaches(target):
+                        continue
+                    map_value = None
+                else:
+                    map_value = target.fields_by_name["value"] if is_map(f) else None
+                    if map_value is not None:
+                        target = map_value.message_type
+                        if target is None:
+                            continue
+                    if not reaches(target):
+                        continue
+                for name in dict.fromkeys((f.json_name, f.name)):  # both, when a payload spells the field twice
+                    item = obj.get(name)
+                    if item is None:
+                        continue
+                    if map_value is not None:
+                        if isinstance(item, dict):
+                            stack.extend((target, v, [*path, name, k], False) for k, v in item.items())
+                    elif f.is_repeated:
+                        if isinstance(item, list):
+                            stack.extend((target, v, [*path, name, i], False) for i, v in enumerate(item))
+                    else:
+                        stack.append((target, item, [*path, name], False))
+
+    def _layer(self, type_url: str) -> SchemaLayer | None:
+        cache_key = (id(self._docs), type_url)  # an entry holds its documents, so the id stays theirs
+        found = _packed_layers.get(cache_key)
+        if found is None:
+            from yc_contracts.schema.store import any_form
+
+            form = any_form(self._docs, type_url)
+            layer: SchemaLayer | bool = False
+            if form is not None:
+                form_key = form["$id"][len(ID_PREFIX) :]
+                name = self._reg.resolve_type_url(type_url).DESCRIPTOR.full_name
+                layer = SchemaLayer(form_key, self._reg, self._docs, self._rules, name, extra={form_key: form})
+            found = _packed_layers.put(cache_key, layer)
+        return found if isinstance(found, SchemaLayer) else None
+
+    def all_valid(self, value: Any) -> bool:
+        for _, item in self.packed(value):
+            layer = self._layer(item["@type"])
+            if layer is None or not layer.is_valid(item):
+                return False
+        return True
+
+    def violations(self, value: Any, budget: Budget, *, whole: bool) -> list[Violation]:
+        out: list[Violation] = []
+        for path, item in self.packed(value):
+            url = item["@type"]
+            layer = self._layer(url)
+            if layer is not None and layer.is_valid(item):
+                continue
+            if budget.left <= 0:
+                budget.count(1)
+                continue
+            where = pointer(path)
+            if layer is None:
+                budget.left -= 1
+                annotation = {"x-rule": "any.type_url"}
+                words = explain(
+                    "any.type_url", url, annotation, "", registry=self._reg, rules=self._rules, key=self._key
+                )
+                out.append(Violation(f"{where}/@type", "any.type_url", words))
+                continue
+            out += [dataclasses.replace(v, path=where + v.path) for v in layer.violations(item, budget, whole=whole)]
+        return out
+
+
+def _reaching(registry: Registry) -> Callable[[descriptor.Descriptor], bool]:
+    """Whether a message type's JSON form is or can hold an ``Any`` (through fields, lists and map values), with
+    the answers kept with the registry."""
+    memo: dict[str, bool] = registry.derived("validation.reaches_any", dict)
+
+    def reaches(desc: descriptor.Descriptor) -> bool:
+        if desc.full_name == ANY_KEY:
+            return True
+        found = memo.get(desc.full_name)
+        if found is not None:
+            return found
+        seen = {desc.full_name}
+        pending = [desc]
+        while pending:
+            current = pending.pop()
+            for f in current.fields:
+                target = f.message_type
+                if target is None:
+                    continue
+                name = target.full_name
+                if name == ANY_KEY or memo.get(name):
+                    memo[desc.full_name] = True
+                    return True
+                if name in seen or name in memo or (name.startswith("google.protobuf.") and name != ANY_KEY):
+                    continue
+                seen.add(name)
+                pending.append(target)
+        for name in seen:  # nothing reachable from any of them reaches an Any
+            memo[name] = False
+        return False
+
+    return reaches

@@ -32,7 +32,14 @@ def explain(
     described = describe(instance)
     members = annotation.get("x-members")
     if members is not None and isinstance(instance, dict):
-        given = [m for m in members if instance.get(m) is not None or instance.get(snake(m)) is not None]
+        nulls = annotation.get("x-null-members", ())  # members a null sets (a Value holding null)
+        given = [
+            m
+            for m in members
+            if instance.get(m) is not None
+            or instance.get(snake(m)) is not None
+            or (m in nulls and (m in instance or snake(m) in instance))
+        ]
         found = (
             f"{words(given)} {'are' if len(given) > 1 else 'is'} set"
             if given

@@ -23,6 +23,7 @@ schemas or rules happens when a :class:`Compiled` is built (or on first need), o
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
@@ -33,6 +34,7 @@ from yc_contracts.rules.ruleset import RuleSet, load_rules, resolve_limits
 from yc_contracts.schema.generator import SchemaGenerator
 from yc_contracts.validation import payload as _payload
 from yc_contracts.validation.budget import MAX_VIOLATIONS, Budget, capped
+from yc_contracts.validation.cache import CACHE_SCHEMA_BYTES, CACHE_SIZE, BoundedCache
 from yc_contracts.validation.content import INSPECTORS
 from yc_contracts.validation.rule_layer import FULL, NO_ALPHABET, Mode, RuleLayer, field_names
 from yc_contracts.validation.schema_layer import SchemaLayer
@@ -58,6 +60,7 @@ def iter_violations(
     message_ref: MessageRef,
     payload: Any,
     *,
+    registry: Registry | None = None,
     limits: Mapping[str, Any] | None = None,
     inspect_content: bool = True,
     max_violations: int = MAX_VIOLATIONS,
@@ -71,7 +74,7 @@ def iter_violations(
         TypeError: ``payload`` is a protobuf message of another type; a limit override has the wrong kind.
         ValueError: ``max_violations`` is less than 1.
     """
-    yield from compiled_for(message_ref, limits).violations(
+    yield from compiled_for(message_ref, limits, registry=registry).violations(
         payload, inspect_content=inspect_content, max_violations=max_violations
     )
 
@@ -80,6 +83,7 @@ def check(
     message_ref: MessageRef,
     payload: Any,
     *,
+    registry: Registry | None = None,
     limits: Mapping[str, Any] | None = None,
     inspect_content: bool = True,
     max_violations: int = MAX_VIOLATIONS,
@@ -95,8 +99,12 @@ def check(
             a per-method Operation key (``"<method full name>.Operation"``).
         payload: REST JSON as Python objects, JSON text (``str``) or UTF-8 JSON (``bytes``), or a protobuf
             message instance.
+        registry: where ``message_ref`` is looked up: the contract's own registry by default, or any other
+            (:meth:`Registry.from_modules`, :meth:`Registry.from_proto_tree`, …), whose ``yandex.cloud``
+            options are then the whole contract (the contract's service rules, limits and content inspection
+            are about the contract's types and apply to its registry only).
         limits: overrides of the documented limits, e.g. ``{"ocr.max_file_bytes": 31457280}``
-            (``docs/rules.md`` lists them).
+            (``docs/rules.md`` lists them); the contract's registry only.
         inspect_content: decode ``content`` and compare it with what the request declares (on by default).
         max_violations: how many violations to list at most (1,000 by default).
 
@@ -106,7 +114,7 @@ def check(
         TypeError: ``payload`` is a protobuf message of another type; a limit override has the wrong kind.
         ValueError: ``max_violations`` is less than 1.
     """
-    return compiled_for(message_ref, limits).violations(
+    return compiled_for(message_ref, limits, registry=registry).violations(
         payload, inspect_content=inspect_content, max_violations=max_violations
     )
 
@@ -115,6 +123,7 @@ def validate(
     message_ref: MessageRef,
     payload: Any,
     *,
+    registry: Registry | None = None,
     limits: Mapping[str, Any] | None = None,
     inspect_content: bool = True,
     max_violations: int = MAX_VIOLATIONS,
@@ -133,7 +142,12 @@ def validate(
     errors = [
         v
         for v in iter_violations(
-            message_ref, payload, limits=limits, inspect_content=inspect_content, max_violations=max_violations
+            message_ref,
+            payload,
+            registry=registry,
+            limits=limits,
+            inspect_content=inspect_content,
+            max_violations=max_violations,
         )
         if v.severity == "error"
     ]
@@ -143,52 +157,80 @@ def validate(
 
 # ------------------------------------------------------------------------------------------ compilation
 
-_cache: dict[tuple[str, tuple[tuple[str, Any], ...]], Compiled] = {}
-_generated: dict[tuple[tuple[str, Any], ...], tuple[dict[str, dict[str, Any]], RuleSet]] = {}
+
+def _weight(compiled: Compiled) -> int:
+    weight: int = compiled.schema.weight
+    return weight
+
+
+_cache: BoundedCache[Compiled] = BoundedCache(CACHE_SIZE, CACHE_SCHEMA_BYTES, _weight)
+"""Every registry's validators, by (registry, key, limits); see :mod:`~yc_contracts.validation.cache`."""
+_generated: OrderedDict[tuple[tuple[str, Any], ...], tuple[Mapping[str, Mapping[str, Any]], RuleSet]] = OrderedDict()
+_GENERATED_SIZE: Final = 8
+"""How many sets of limit overrides keep their generated schema documents."""
 _lock = threading.Lock()
 
 
 _by_ref: dict[Any, Compiled] = {}
+"""The contract's validators by the names and classes callers give (a fixed, small set), without limits."""
 
 
-def compiled_for(message_ref: MessageRef, limits: Mapping[str, Any] | None = None) -> Compiled:
-    """The compiled validator of a message type (and limits), built on first use.
+def compiled_for(
+    message_ref: MessageRef, limits: Mapping[str, Any] | None = None, *, registry: Registry | None = None
+) -> Compiled:
+    """The compiled validator of a message type (and limits) of a registry (the contract's by default), built
+    on first use and kept in a bounded cache (:mod:`~yc_contracts.validation.cache`).
 
     Raises:
         UnknownNameError: nothing of that name has a schema.
         TypeError: ``message_ref`` is not a name, class or instance; a limit override has the wrong kind.
+        ValueError: ``limits`` given with a registry other than the contract's.
     """
+    from yc_contracts.contract.registry import default_registry
+
+    if registry is not None and registry is not default_registry():
+        if limits:
+            raise ValueError("limits apply to the contract's own registry only; another registry has none")
+        return _compile(message_ref, None, registry)
     if not limits:
         try:
             return _by_ref[message_ref]
         except (KeyError, TypeError):  # not seen yet, or an unhashable message instance
             pass
-    compiled = _compile(message_ref, limits)
+    compiled = _compile(message_ref, limits, default_registry())
     if not limits and isinstance(message_ref, (str, type)):
         _by_ref[message_ref] = compiled
     return compiled
 
 
-def _compile(message_ref: MessageRef, limits: Mapping[str, Any] | None) -> Compiled:
+def _compile(message_ref: MessageRef, limits: Mapping[str, Any] | None, registry: Registry) -> Compiled:
     from yc_contracts.contract.registry import default_registry
-    from yc_contracts.schema.store import documents, schema_key
+    from yc_contracts.schema.store import LazyDocuments, documents, schema_key
 
-    key = schema_key(message_ref)
-    values = resolve_limits(limits)
+    key = schema_key(message_ref, registry)
+    ours = registry is default_registry()
+    values = resolve_limits(limits) if ours else {}
     limits_key = tuple(sorted((k, v) for k, v in values.items()))
+    cache_key = (id(registry), key, limits_key)  # an entry holds its registry, so the id stays its own
     with _lock:
-        found = _cache.get((key, limits_key))
+        found = _cache.get(cache_key)
         if found is not None:
             return found
-        registry = default_registry()
-        if limits_key not in _generated:
-            rules = load_rules(registry, limits=limits)
-            docs = documents() if limits is None or not limits else SchemaGenerator(registry, rules).documents()
-            _generated[limits_key] = (docs, rules)
-        docs, rules = _generated[limits_key]
-        compiled = Compiled(key, registry, docs, rules, values)
-        _cache[(key, limits_key)] = compiled
-        return compiled
+        docs: Mapping[str, Mapping[str, Any]]
+        if not ours:
+            lazy = documents(registry)
+            assert isinstance(lazy, LazyDocuments)
+            docs, rules = lazy, lazy.rules
+        else:
+            if limits_key not in _generated:
+                rules = load_rules(registry, limits=limits)
+                docs = documents() if not limits else SchemaGenerator(registry, rules).documents()
+                _generated[limits_key] = (docs, rules)
+                while len(_generated) > _GENERATED_SIZE:
+                    _generated.popitem(last=False)
+            _generated.move_to_end(limits_key)
+            docs, rules = _generated[limits_key]
+        return _cache.put(cache_key, Compiled(key, registry, docs, rules, values, inspect=ours))
 
 
 class Scanned(NamedTuple):
@@ -217,20 +259,24 @@ class Compiled:
         docs: Mapping[str, Mapping[str, Any]],
         rules: RuleSet,
         limits: Mapping[str, Any],
+        *,
+        inspect: bool = True,
     ) -> None:
         self.key = key
         self._reg = registry
         self._limits = limits
         # A document key is a message's full name, or "<method>.Operation" for a method's pinned Operation.
-        pinned = key.endswith(".Operation") and key.removesuffix(".Operation") in {
-            m.full_name for m in registry.methods()
-        }
+        pinned = (
+            key.endswith(".Operation")
+            and key not in registry.messages()
+            and any(m.full_name == key.removesuffix(".Operation") for m in registry.methods())
+        )
         self._message_name = key
         self._root_type = "yandex.cloud.operation.Operation" if pinned else key
         self.schema = SchemaLayer(key, registry, docs, rules, self._root_type)
         self.rules = RuleLayer(registry, rules, self._root_type)
         self._holds_json_values = self.rules.holds_json_values
-        self._inspector = INSPECTORS.get(key)
+        self._inspector = INSPECTORS.get(key) if inspect else None
         # Where a request carries megabytes (its base64 content): checked apart from the JSON-ness check.
         root = registry.message_descriptor(self._root_type)
         self._long_paths = tuple(
