@@ -31,11 +31,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import datetime
 import json
 import math
 import os
-import platform
 import selectors
 import statistics
 import subprocess
@@ -43,12 +41,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import machine
 import payloads
 
 RESULTS = Path("/tmp/yc-bench-emulator.json")
@@ -434,47 +432,7 @@ def report(env: dict[str, Any], bench: Bench, results: dict[str, Any], args: arg
 
 
 def environment() -> dict[str, Any]:
-    cpu = platform.processor()
-    with contextlib.suppress(OSError, StopIteration):
-        cpu = next(
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        )
-    versions = {}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return {
-        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpus": os.cpu_count(),
-        "cpu": cpu,
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-        "python": platform.python_version(),
-        "packages": versions,
-        "git": _git(),
-    }
-
-
-def _git() -> str:
-    """The commit, and whether src/ differs from it (read-only git commands only)."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True, timeout=10
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "--no-optional-locks", "status", "--porcelain", "--untracked-files=no", "--", "src"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return f"{head} (src/ modified)" if dirty else head
+    return machine.environment(PACKAGES)
 
 
 # -------------------------------------------------------------------------------------------------- main

@@ -19,13 +19,11 @@ from __future__ import annotations
 
 import argparse
 import binascii
-import datetime
 import gc
 import itertools
 import json
 import math
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -34,13 +32,13 @@ import timeit
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import fastjsonschema
 import jsonschema
 import jsonschema_rs
+import machine
 import orjson
 import payloads
 from google.protobuf import json_format
@@ -388,51 +386,7 @@ def fmt_ratio(value: float | None) -> str:
 
 
 def environment() -> dict[str, Any]:
-    cpu = ""
-    try:
-        cpu = next(
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        )
-    except (OSError, StopIteration):
-        cpu = platform.processor()
-    versions = {}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return {
-        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpus": os.cpu_count(),
-        "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-        "cpu": cpu,
-        "load_average": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "packages": versions,
-        "git": _git(),
-    }
-
-
-def _git() -> str:
-    """The commit, and whether the working tree differs from it (read-only git commands only)."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True, timeout=10
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "--no-optional-locks", "status", "--porcelain", "--untracked-files=no", "--", "src"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return f"{head} (src/ modified)" if dirty else head
+    return machine.environment(PACKAGES)
 
 
 def table(rows: list[list[str]], header: list[str]) -> str:
