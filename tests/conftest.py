@@ -1,4 +1,4 @@
-"""Shared fixtures: paths of the repository and the contract's facts table."""
+"""Shared fixtures: paths of the repository, the contract's facts table, and the test registry of routes."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from routes_support import compile_routes
+
+from yc_contracts import Registry
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,3 +23,9 @@ def repo_root() -> Path:
 def contract_table() -> dict[str, Any]:
     """The official contract's facts (tests/data/wire-contract.json, a copy of shared/reference)."""
     return json.loads((ROOT / "tests" / "data" / "wire-contract.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def routes(tmp_path_factory: pytest.TempPathFactory) -> Registry:
+    """tests/protos compiled with protoc (importing our protos/), indexing routes.proto only."""
+    return compile_routes(tmp_path_factory.mktemp("routes"))

@@ -13,16 +13,15 @@ import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import generate
 import grpc.aio
 import httpx
 import openapi_spec_validator
 import pytest
 from gateway.upstream import FakeUpstream
-from google.protobuf import descriptor_pb2, json_format, message
+from google.protobuf import json_format, message
+from routes_support import EVERY_QUERY_KIND, EVERY_QUERY_KIND_REQUEST
 
 from yc_contracts import Registry, transcode
 from yc_contracts import gateway as gateway_module
@@ -36,16 +35,6 @@ RF = "yc_test.v1.RouteForms"
 NDJSON = "application/x-ndjson"
 JSON = "application/json"
 PATTERN = re.compile(r"{([\w.]+)=[^}]*}")
-
-
-@pytest.fixture(scope="module")
-def routes(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Registry:
-    """tests/protos compiled with protoc (importing our protos/), indexing routes.proto only."""
-    out = tmp_path_factory.mktemp("routes") / "routes.binpb"
-    generate.compile_descriptor_set(repo_root / "tests" / "protos", out, extra_includes=[repo_root / "protos"])
-    return Registry.from_file_descriptor_set(
-        descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes()), ["yc_test/v1/routes.proto"]
-    )
 
 
 @pytest.fixture
@@ -74,15 +63,6 @@ WIDGET = {
     "tags": ["x", "y"],
     "part": {"partId": "p", "count": 2},
 }
-
-EVERY_QUERY_KIND = (
-    "fDouble=1.5&f_float=-2.25&fInt32=-3&fInt64=-4000000000&fUint32=4294967295&fUint64=18446744073709551615"
-    "&fSint32=-7&fSint64=-8&fFixed32=9&fFixed64=10&fSfixed32=-11&fSfixed64=-12&fBool=true&fString=hi+there%21"
-    "&fBytes=AAH_&fEnum=2&rString=a&rString=b&r_int64=1&r_int64=%2B2&rEnum=LIGHT&rEnum=2"
-    "&filter.pageSize=10&filter.page_token=t&filter.order=DARK&filter.part.count=3"
-    "&labels[a]=1&labels[b.c]=2&codes[5]=x&since=2026-01-01T00:00:00Z&within=1.5s&readMask=title,size_bytes"
-    "&minSize=5&onlyActive=false&prefix=p&cursor=&scopeShelf=s"
-)
 
 
 @dataclass(frozen=True)
@@ -232,38 +212,7 @@ FORM_CASES = [
         "GET",
         "/v1/widgets?" + EVERY_QUERY_KIND,
         "ListWidgets",
-        {
-            "fDouble": 1.5,
-            "fFloat": -2.25,
-            "fInt32": -3,
-            "fInt64": "-4000000000",
-            "fUint32": 4294967295,
-            "fUint64": "18446744073709551615",
-            "fSint32": -7,
-            "fSint64": "-8",
-            "fFixed32": 9,
-            "fFixed64": "10",
-            "fSfixed32": -11,
-            "fSfixed64": "-12",
-            "fBool": True,
-            "fString": "hi there!",
-            "fBytes": "AAH/",
-            "fEnum": "DARK",
-            "rString": ["a", "b"],
-            "rInt64": ["1", "2"],
-            "rEnum": ["LIGHT", "DARK"],
-            "filter": {"pageSize": 10, "pageToken": "t", "order": "DARK", "part": {"count": 3}},
-            "labels": {"a": "1", "b.c": "2"},
-            "codes": {"5": "x"},
-            "since": "2026-01-01T00:00:00Z",
-            "within": "1.500s",
-            "readMask": "title,sizeBytes",
-            "minSize": "5",
-            "onlyActive": False,
-            "prefix": "p",
-            "cursor": "",
-            "scopeShelf": "s",
-        },
+        EVERY_QUERY_KIND_REQUEST,
         {"widgets": [WIDGET, {"name": "w2"}], "nextPageToken": "next"},
         {"widgets": [WIDGET, {"name": "w2"}], "nextPageToken": "next"},
     ),

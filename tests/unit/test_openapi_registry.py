@@ -4,24 +4,10 @@ has additional bindings."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import generate
-import pytest
-from google.protobuf import descriptor_pb2
 from openapi_spec_validator import validate
 
 from yc_contracts.contract.registry import Registry
 from yc_contracts.gateway.pages import Pages
-
-
-@pytest.fixture(scope="module")
-def routes(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Registry:
-    out = tmp_path_factory.mktemp("routes") / "routes.binpb"
-    generate.compile_descriptor_set(repo_root / "tests" / "protos", out, extra_includes=[repo_root / "protos"])
-    return Registry.from_file_descriptor_set(
-        descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes()), ["yc_test/v1/routes.proto"]
-    )
 
 
 def test_a_test_registry_gets_a_valid_document(routes: Registry) -> None:

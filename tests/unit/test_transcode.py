@@ -16,6 +16,7 @@ import generate
 import pytest
 from google.protobuf import any_pb2, descriptor_pb2, json_format, message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
+from routes_support import EVERY_QUERY_KIND, EVERY_QUERY_KIND_REQUEST
 
 import yc_contracts
 from yc_contracts import (
@@ -39,16 +40,6 @@ from yc_contracts.transcoding import status as status_table
 
 SEEDS = Path(__file__).resolve().parent.parent / "data" / "seed_examples"
 RF = "yc_test.v1.RouteForms"
-
-
-@pytest.fixture(scope="module")
-def routes(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Registry:
-    """tests/protos compiled (importing our protos/), indexing routes.proto only."""
-    out = tmp_path_factory.mktemp("routes") / "routes.binpb"
-    generate.compile_descriptor_set(repo_root / "tests" / "protos", out, extra_includes=[repo_root / "protos"])
-    return Registry.from_file_descriptor_set(
-        descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes()), ["yc_test/v1/routes.proto"]
-    )
 
 
 def as_json(call: GrpcCall) -> dict[str, Any]:
@@ -342,51 +333,11 @@ def test_the_most_specific_route_wins(routes: Registry) -> None:
 
 # ------------------------------------------------------------------------------------------ query parameters
 
-EVERY_KIND = (
-    "fDouble=1.5&f_float=-2.25&fInt32=-3&fInt64=-4000000000&fUint32=4294967295&fUint64=18446744073709551615"
-    "&fSint32=-7&fSint64=-8&fFixed32=9&fFixed64=10&fSfixed32=-11&fSfixed64=-12&fBool=true&fString=hi+there%21"
-    "&fBytes=AAH_&fEnum=2&rString=a&rString=b&r_int64=1&r_int64=%2B2&rEnum=LIGHT&rEnum=2"
-    "&filter.pageSize=10&filter.page_token=t&filter.order=DARK&filter.part.count=3"
-    "&labels[a]=1&labels[b.c]=2&codes[5]=x&since=2026-01-01T00:00:00Z&within=1.5s&readMask=title,size_bytes"
-    "&minSize=5&onlyActive=false&prefix=p&cursor=&scopeShelf=s"
-)
-
 
 def test_query_parameters_of_every_kind(routes: Registry) -> None:
-    call = transcode("GET", "/v1/widgets?" + EVERY_KIND, registry=routes)
+    call = transcode("GET", "/v1/widgets?" + EVERY_QUERY_KIND, registry=routes)
     request: Any = call.request
-    assert as_json(call) == {
-        "fDouble": 1.5,
-        "fFloat": -2.25,
-        "fInt32": -3,
-        "fInt64": "-4000000000",
-        "fUint32": 4294967295,
-        "fUint64": "18446744073709551615",
-        "fSint32": -7,
-        "fSint64": "-8",
-        "fFixed32": 9,
-        "fFixed64": "10",
-        "fSfixed32": -11,
-        "fSfixed64": "-12",
-        "fBool": True,
-        "fString": "hi there!",
-        "fBytes": "AAH/",
-        "fEnum": "DARK",
-        "rString": ["a", "b"],
-        "rInt64": ["1", "2"],
-        "rEnum": ["LIGHT", "DARK"],
-        "filter": {"pageSize": 10, "pageToken": "t", "order": "DARK", "part": {"count": 3}},
-        "labels": {"a": "1", "b.c": "2"},
-        "codes": {"5": "x"},
-        "since": "2026-01-01T00:00:00Z",
-        "within": "1.500s",
-        "readMask": "title,sizeBytes",
-        "minSize": "5",
-        "onlyActive": False,
-        "prefix": "p",
-        "cursor": "",
-        "scopeShelf": "s",
-    }
+    assert as_json(call) == EVERY_QUERY_KIND_REQUEST
     assert request.HasField("cursor")  # optional: present even when empty
     assert request.HasField("only_active")
     assert list(request.read_mask.paths) == ["title", "size_bytes"]
@@ -1135,7 +1086,7 @@ def test_routes_are_compiled_once_per_registry(routes: Registry, monkeypatch: py
 
     monkeypatch.setattr(binder, "parse_template", fail)
     monkeypatch.setattr(re, "compile", fail)
-    call = transcode("GET", "/v1/widgets?" + EVERY_KIND, registry=routes)
+    call = transcode("GET", "/v1/widgets?" + EVERY_QUERY_KIND, registry=routes)
     assert call.method == f"/{RF}/ListWidgets"
     with pytest.raises(BadRequestError):
         transcode("GET", "/v1/widgets?fInt32=x&nope=1", registry=routes)
