@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import pytest
+from emulator.clients import stt_v2_request, stt_v3_request
 from google.protobuf import json_format, message
 
 from yc_contracts.client import AsyncClient, Backoff, Client, Retry
@@ -81,26 +82,6 @@ needs_sdk: Final = pytest.mark.skipif(not SDK_AVAILABLE, reason="the official SD
 
 
 # ------------------------------------------------------------------------------------------------- requests
-
-
-def stt_v3_request(uri: str = "https://storage.yandexcloud.net/bucket/audio.wav") -> dict[str, Any]:
-    """A valid ``RecognizeFileRequest`` (REST JSON)."""
-    return {
-        "uri": uri,
-        "recognitionModel": {
-            "model": "general",
-            "audioFormat": {"containerAudio": {"containerAudioType": "WAV"}},
-            "languageRestriction": {"restrictionType": "WHITELIST", "languageCode": ["ru-RU"]},
-        },
-    }
-
-
-def stt_v2_request(uri: str = "https://storage.yandexcloud.net/bucket/audio.ogg") -> dict[str, Any]:
-    """A valid ``LongRunningRecognitionRequest`` (REST JSON)."""
-    return {
-        "config": {"specification": {"languageCode": "ru-RU", "audioEncoding": "OGG_OPUS"}},
-        "audio": {"uri": uri},
-    }
 
 
 def ocr_request(path: Path = MEDIA / "two_pages.pdf", mime_type: str = "application/pdf") -> dict[str, Any]:

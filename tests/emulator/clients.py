@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import base64
 import importlib
-import io
-import struct
 import time
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
@@ -23,6 +20,7 @@ from google.protobuf import any_pb2, json_format, message
 from google.rpc import error_details_pb2, status_pb2
 
 from yc_contracts.contract.registry import Registry, default_registry
+from yc_contracts.testing._media import png as png_bytes
 
 CALL_TIMEOUT: Final = 10.0
 """Seconds any one gRPC or HTTP call of an emulator test may take."""
@@ -100,29 +98,6 @@ Connector = Callable[..., "GrpcClient"]
 # ------------------------------------------------------------------------------------------- valid requests
 
 
-def png_bytes(width: int = 8, height: int = 8) -> bytes:
-    """A real (tiny, red) PNG image."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
-
-
-def pdf_bytes(pages: int) -> bytes:
-    """A real PDF of ``pages`` blank pages."""
-    import pypdf
-
-    writer = pypdf.PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(200, 200)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
 def stt_v3_request(uri: str = "https://storage.yandexcloud.net/bucket/audio.wav", **extra: Any) -> dict[str, Any]:
     """A valid ``RecognizeFileRequest`` (REST JSON)."""
     return {
@@ -146,7 +121,7 @@ def stt_v2_request(uri: str = "https://storage.yandexcloud.net/bucket/audio.ogg"
 
 def ocr_request(content: bytes | None = None, mime_type: str = "PNG", **extra: Any) -> dict[str, Any]:
     """A valid ``RecognizeTextRequest`` (REST JSON): a PNG unless ``content`` says otherwise."""
-    data = png_bytes() if content is None else content
+    data = png_bytes(8, 8) if content is None else content
     return {
         "content": base64.b64encode(data).decode("ascii"),
         "mimeType": mime_type,

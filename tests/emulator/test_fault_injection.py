@@ -29,12 +29,12 @@ from emulator.clients import (
     details_of,
     ndjson,
     ocr_request,
-    pdf_bytes,
     status_of,
     stt_v3_request,
 )
 
 from yc_contracts.emulator import Emulator, Fault
+from yc_contracts.testing._media import pdf as pdf_bytes
 
 
 def outcome(action: Any) -> str:

@@ -19,7 +19,6 @@ import statistics
 import struct
 import time
 import wave
-import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -53,6 +52,8 @@ from yc_contracts.emulator.results import (
     ResultGenerator,
 )
 from yc_contracts.testing import payloads
+from yc_contracts.testing._media import pdf as pdf_bytes
+from yc_contracts.testing._media import png as png_bytes
 
 MiB = 1024 * 1024
 METHODS = (STT_V3_RECOGNIZE, STT_V2_RECOGNIZE, OCR_RECOGNIZE)
@@ -126,26 +127,6 @@ def ogg_opus_bytes(channels: int) -> bytes:
     head = b"OpusHead" + struct.pack("<BBHIhB", 1, channels, 312, 48000, 0, 0)
     page = b"OggS" + struct.pack("<BBqIIIB", 0, 2, 0, 1, 0, 0, 1) + bytes([len(head)]) + head
     return page + b"\x00" * 64
-
-
-def png_bytes(width: int, height: int) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    rows = b"".join(b"\x00" + b"\xff\xff\xff" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
-
-
-def pdf_bytes(pages: int) -> bytes:
-    import pypdf
-
-    writer = pypdf.PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(200, 200)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def words_of(text: str) -> set[str]:

@@ -41,7 +41,6 @@ from emulator.clients import (
     details_of,
     ndjson,
     ocr_request,
-    pdf_bytes,
     status_of,
     stt_v2_request,
     stt_v3_request,
@@ -51,6 +50,7 @@ from google.protobuf import json_format
 
 from yc_contracts.contract.registry import default_registry
 from yc_contracts.emulator import Emulator
+from yc_contracts.testing._media import pdf as pdf_bytes
 from yc_contracts.validation.validator import check
 
 MiB = 1024 * 1024
@@ -609,7 +609,7 @@ def test_the_journal_and_its_assertions(yc_emulator: Emulator, grpc_client: Grpc
     id); ``assert_called`` checks how often and with what request, and its failure says what was called instead;
     a file's ``content`` over 1 KiB is kept as its size and SHA-256."""
     started = time.time()
-    pdf = pdf_bytes(8)
+    pdf = pdf_bytes(12)
     assert len(pdf) > 1024
     operation = grpc_client.start(OCR_RECOGNIZE, ocr_request(pdf, mime_type="PDF"))
     grpc_client.get(operation.id)
