@@ -175,7 +175,7 @@ def registry_surface(report: dict[str, Any]) -> Registry:
     options = Tally("elements whose options decode")
     found = 0
     start = time.perf_counter()
-    for element in _elements(reg):
+    for element in sdk_tree.elements(reg):
         try:
             found += len(reg.options(element))
             options.good()
@@ -207,25 +207,6 @@ def registry_surface(report: dict[str, Any]) -> Registry:
     for record in skipped[:EXAMPLES]:
         print(f"      - {record}")
     return reg
-
-
-def _elements(reg: Registry) -> Iterator[Any]:
-    pool = reg.descriptor_pool
-    for name in reg.files:
-        file = pool.FindFileByName(name)
-        yield file
-        for service in file.services_by_name.values():
-            yield service
-            yield from service.methods
-    for name in sdk_tree.message_types(reg):
-        desc = pool.FindMessageTypeByName(name)
-        yield desc
-        yield from desc.fields
-        yield from desc.oneofs
-    for name in reg.enums():
-        enum = pool.FindEnumTypeByName(name)
-        yield enum
-        yield from enum.values
 
 
 # ------------------------------------------------------------------------------------------------- schemas

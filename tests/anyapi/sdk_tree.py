@@ -95,6 +95,27 @@ def _sdk_descriptor_set() -> descriptor_pb2.FileDescriptorSet:
     return fds
 
 
+def elements(registry: Registry) -> Iterator[Any]:
+    """Every element of the registry's own files that can carry options: files, services, methods, message types
+    (map entries included), fields, oneofs, enums and enum values."""
+    pool = registry.descriptor_pool
+    for name in registry.files:
+        file = pool.FindFileByName(name)
+        yield file
+        for service in file.services_by_name.values():
+            yield service
+            yield from service.methods
+    for name in message_types(registry):
+        desc = pool.FindMessageTypeByName(name)
+        yield desc
+        yield from desc.fields
+        yield from desc.oneofs
+    for name in registry.enums():
+        enum = pool.FindEnumTypeByName(name)
+        yield enum
+        yield from enum.values
+
+
 def reaching_any(registry: Registry) -> set[str]:
     """The message types whose JSON may hold a ``google.protobuf.Any`` (at any depth)."""
     users: dict[str, set[str]] = collections.defaultdict(set)

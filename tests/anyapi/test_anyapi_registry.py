@@ -14,7 +14,6 @@ import logging
 import random
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import jsonschema_rs
@@ -308,28 +307,9 @@ def test_every_feature_of_a_tree_loads(zoo_registry: Registry) -> None:
     assert reg.skipped() == ()
 
 
-def _all_elements(reg: Registry) -> Iterator[object]:
-    pool = reg.descriptor_pool
-    for name in reg.files:
-        file = pool.FindFileByName(name)
-        yield file
-        for service in file.services_by_name.values():
-            yield service
-            yield from service.methods
-    for name in sdk_tree.message_types(reg):
-        desc = pool.FindMessageTypeByName(name)
-        yield desc
-        yield from desc.fields
-        yield from desc.oneofs
-    for name in reg.enums():
-        enum = pool.FindEnumTypeByName(name)
-        yield enum
-        yield from enum.values
-
-
 def test_options_of_every_element_decode(zoo_registry: Registry) -> None:
     """Files, messages, fields, oneofs, enums, enum values, services and methods: options() answers for each."""
-    count = sum(1 for element in _all_elements(zoo_registry) if isinstance(zoo_registry.options(element), dict))
+    count = sum(1 for element in sdk_tree.elements(zoo_registry) if isinstance(zoo_registry.options(element), dict))
     assert count > 40
     assert zoo_registry.skipped() == ()
 
