@@ -20,7 +20,6 @@ from __future__ import annotations
 import collections
 import functools
 import importlib.util
-import inspect
 import math
 import os
 import random
@@ -646,27 +645,13 @@ class Converters:
 
 
 def converters(registry: Registry) -> Converters:
-    """The converters over ``registry``: the public functions when they take ``registry=`` (the next step of
-    issue 17), else the compiled converters of ``yc_contracts.conversion.protojson`` built for ``registry``
-    (whose nested and ``Any`` types are looked up in ``registry`` only where the internals do so)."""
+    """The public ``to_proto`` (without validation) and ``to_rest`` over ``registry``."""
     import yc_contracts
-    from yc_contracts.conversion import protojson
 
-    if "registry" in inspect.signature(yc_contracts.to_proto).parameters:
+    def to_proto(name: str, payload: Any) -> message.Message:
+        return yc_contracts.to_proto(name, payload, validate=False, registry=registry)
 
-        def public_to_proto(name: str, payload: Any) -> message.Message:
-            return yc_contracts.to_proto(name, payload, validate=False, registry=registry)  # type: ignore[call-arg]
+    def to_rest(msg: message.Message) -> Any:
+        return yc_contracts.to_rest(msg, registry=registry)
 
-        def public_to_rest(msg: message.Message) -> Any:
-            return yc_contracts.to_rest(msg, registry=registry)  # type: ignore[call-arg]
-
-        return Converters(public_to_proto, public_to_rest, "public to_proto/to_rest with registry=")
-
-    def internal_to_proto(name: str, payload: Any) -> message.Message:
-        return protojson._converter_for(registry, name).build(payload)
-
-    def internal_to_rest(msg: message.Message) -> Any:
-        ours = registry.coerce(msg)
-        return protojson._converter_for(registry, ours.DESCRIPTOR.full_name).printer(False, False)(ours)
-
-    return Converters(internal_to_proto, internal_to_rest, "protojson internals: _converter_for(registry, name)")
+    return Converters(to_proto, to_rest, "public to_proto/to_rest with registry=")

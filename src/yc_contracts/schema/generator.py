@@ -186,23 +186,28 @@ class SchemaGenerator:
         self._comments = _comments(registry)
         self._defaults = {(d.message, d.field): d.value for d in rules.defaults if not d.path}
         self._rules_cache: dict[str, FieldRules] = {}
+        self._message_keys: tuple[str, ...] | None = None
 
     # ------------------------------------------------------------------------------------------ documents
 
     def message_keys(self) -> tuple[str, ...]:
         """Every message type that gets a document: the registry's messages and the non-WKT types they use."""
-        keys: list[str] = []
-        seen: set[str] = set()
-        pending = list(self._reg.messages())
-        while pending:
-            name = pending.pop(0)
-            if name in seen or _wkt.is_well_known(name):
-                continue
-            seen.add(name)
-            keys.append(name)
-            desc = self._reg.message_descriptor(name)
-            pending += [f.message_type.full_name for f in desc.fields if f.message_type is not None]
-        return tuple(sorted(keys))
+        if self._message_keys is None:
+            seen: set[str] = set()
+            pending = list(self._reg.messages())
+            while pending:
+                name = pending.pop()
+                if name in seen or _wkt.is_well_known(name):
+                    continue
+                seen.add(name)
+                desc = self._reg.message_descriptor(name)
+                pending += [f.message_type.full_name for f in desc.fields if f.message_type is not None]
+            self._message_keys = tuple(sorted(seen))
+        return self._message_keys
+
+    def any_types(self) -> list[str]:
+        """The types an ``Any``'s ``@type`` may name: every message with a document, then the well-known types."""
+        return [*self.message_keys(), *sorted({*_wkt.SCHEMAS, *_wkt.WRAPPERS, ANY_KEY})]
 
     def documents(self) -> dict[str, dict[str, Any]]:
         """``{key: document}`` for every message, ``google.protobuf.Any`` and each long-running method."""
@@ -236,7 +241,7 @@ class SchemaGenerator:
     def any_document(self) -> dict[str, Any]:
         """``google.protobuf.Any``: ``@type`` names one of the known types; the rest is that type's JSON form."""
         cases = {}
-        for name in [*self.message_keys(), *sorted({*_wkt.SCHEMAS, *_wkt.WRAPPERS, ANY_KEY})]:
+        for name in self.any_types():
             cases[self._reg.type_url(name)] = self.any_form(name)
         return {
             "$schema": DIALECT,

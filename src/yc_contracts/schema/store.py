@@ -17,7 +17,6 @@ from collections.abc import Iterator, Mapping
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, Final
 
-from yc_contracts.contract import wkt as _wkt
 from yc_contracts.contract.errors import UnknownNameError
 from yc_contracts.schema.bundle import BUNDLE_FILE, OPENAPI_FILE, compound_document
 from yc_contracts.schema.generator import ANY_KEY, DIALECT, OPERATION, SchemaGenerator, schema_id
@@ -72,23 +71,18 @@ class LazyDocuments(Mapping[str, Mapping[str, Any]]):
         self._lock = threading.RLock()
 
     @cached_property
-    def _messages(self) -> tuple[str, ...]:
-        return self._generator.message_keys()
-
-    @cached_property
     def _operations(self) -> dict[str, Any]:
-        if OPERATION not in set(self._messages):
+        if OPERATION not in set(self._generator.message_keys()):
             return {}
         return {f"{m.full_name}.Operation": m for m in self.registry.methods() if m.operation is not None}
 
     @cached_property
     def _keys(self) -> frozenset[str]:
-        return frozenset({*self._messages, ANY_KEY, *self._operations})
+        return frozenset({*self._generator.message_keys(), ANY_KEY, *self._operations})
 
     @cached_property
     def _by_url(self) -> dict[str, str]:
-        names = [*self._messages, *sorted({*_wkt.SCHEMAS, *_wkt.WRAPPERS, ANY_KEY})]
-        return {self.registry.type_url(name): name for name in names}
+        return {self.registry.type_url(name): name for name in self._generator.any_types()}
 
     def __getitem__(self, key: str) -> Mapping[str, Any]:
         found = self._docs.get(key)

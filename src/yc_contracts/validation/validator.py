@@ -266,11 +266,8 @@ class Compiled:
         self._reg = registry
         self._limits = limits
         # A document key is a message's full name, or "<method>.Operation" for a method's pinned Operation.
-        pinned = (
-            key.endswith(".Operation")
-            and key not in registry.messages()
-            and any(m.full_name == key.removesuffix(".Operation") for m in registry.methods())
-        )
+        method = key.removesuffix(".Operation")
+        pinned = method != key and any(m.full_name == method for m in registry.methods())
         self._message_name = key
         self._root_type = "yandex.cloud.operation.Operation" if pinned else key
         self.schema = SchemaLayer(key, registry, docs, rules, self._root_type)
