@@ -100,16 +100,12 @@ def to_proto(
         TypeError: ``into`` has another full name.
         ValueError: ``limits`` given with a registry other than the contract's.
     """
-    from yc_contracts.schema.store import schema_key
+    from yc_contracts.schema.store import message_type, schema_key
     from yc_contracts.validation.payload import load_text
     from yc_contracts.validation.validator import compiled_for
 
-    if registry is None:
-        key = schema_key(message_ref)
-        converter = _converter(_message_name(key))
-    else:
-        key = schema_key(message_ref, registry)
-        converter = _converter_for(registry, _message_name_in(registry, key))
+    key = schema_key(message_ref, registry)
+    converter = _converter_for(registry, message_type(key, registry))
     if isinstance(payload, (str, bytes, bytearray, memoryview)):
         loaded = load_text(payload)
         if loaded.value is None:
@@ -121,7 +117,7 @@ def to_proto(
         # Base64 values are checked by decoding them (a2b_base64, strict), not by the validators' pass over
         # their characters too; if a decode fails, the full validation says where and why.
         # The payload is loaded and scanned once, whichever of the passes below run.
-        compiled = compiled_for(key, limits) if registry is None else compiled_for(key, limits, registry=registry)
+        compiled = compiled_for(key, limits, registry=registry)
         scanned = compiled.load(payload)
         errors = _errors(compiled.violations_of_loaded(scanned, inspect_content=inspect_content, alphabet=False))
         if errors:
@@ -177,14 +173,10 @@ def to_rest(
         raise TypeError(f"to_rest takes a protobuf message instance, got {what}")
     if names not in ("json", "proto"):
         raise ValueError(f"names must be 'json' or 'proto', not {names!r}")
-    if registry is None:
-        from yc_contracts.contract.registry import default_registry
+    from yc_contracts.contract.registry import default_registry
 
-        msg = default_registry().coerce(msg)
-        converter = _converter(msg.DESCRIPTOR.full_name)
-    else:
-        msg = registry.coerce(msg)
-        converter = _converter_for(registry, msg.DESCRIPTOR.full_name)
+    msg = (default_registry() if registry is None else registry).coerce(msg)
+    converter = _converter_for(registry, msg.DESCRIPTOR.full_name)
     value: dict[str, Any] = converter.printer(names == "proto", defaults)(msg)
     return value
 
@@ -293,34 +285,6 @@ _STATUS: Final = "google.rpc.Status"
 _converters: dict[str, _MessageConverter] = {}
 """The contract's converters; another registry keeps its own (:func:`_converter_for`), freed with it."""
 _lock = threading.RLock()
-
-
-_message_names: dict[str, str] = {}
-
-
-def _message_name(key: str) -> str:
-    """The message type of a schema key (``<method>.Operation`` keys are Operations)."""
-    found = _message_names.get(key)
-    if found is None:
-        from yc_contracts.contract.registry import default_registry
-
-        methods = {m.full_name for m in default_registry().methods()}
-        pinned = key.endswith(".Operation") and key.removesuffix(".Operation") in methods
-        found = _message_names[key] = "yandex.cloud.operation.Operation" if pinned else key
-    return found
-
-
-def _message_name_in(reg: Registry, key: str) -> str:
-    """:func:`_message_name` in any registry: a ``<method>.Operation`` key that is no message type of its own."""
-    if not key.endswith(".Operation"):
-        return key
-    names: dict[str, str] = reg.derived("conversion.message_names", dict)
-    found = names.get(key)
-    if found is None:
-        method = key.removesuffix(".Operation")
-        pinned = key not in reg.messages() and any(m.full_name == method for m in reg.methods())
-        found = names[key] = "yandex.cloud.operation.Operation" if pinned else key
-    return found
 
 
 def _converter(full_name: str) -> _MessageConverter:
@@ -651,14 +615,15 @@ def _value_parser(reg: Registry, f: descriptor.FieldDescriptor) -> Callable[[Any
     return parse_message
 
 
-def _converter_for(reg: Registry, name: str) -> _MessageConverter:
-    """The converter of ``name`` in ``reg``: nested and ``Any`` types are looked up where their parent was.
+def _converter_for(reg: Registry | None, name: str) -> _MessageConverter:
+    """The converter of ``name`` in ``reg`` (``None``: the contract's): nested and ``Any`` types are looked up
+    where their parent was.
 
     Another registry's converters live with it (:meth:`Registry.derived`), so they go when it goes.
     """
     from yc_contracts.contract.registry import default_registry
 
-    if reg is default_registry():
+    if reg is None or reg is default_registry():
         return _converter(name)
     table: dict[str, _MessageConverter] = reg.derived("conversion.converters", dict)
     found = table.get(name)

@@ -167,6 +167,22 @@ def schema_key(message: MessageRef, registry: Registry | None = None) -> str:
     return key
 
 
+def message_type(key: str, registry: Registry | None = None) -> str:
+    """The message type of a schema key's payloads: the key itself, or ``yandex.cloud.operation.Operation`` for a
+    long-running method's ``<method>.Operation`` key (kept with the registry)."""
+    if not key.endswith(".Operation"):
+        return key
+    from yc_contracts.contract.registry import default_registry
+
+    reg = default_registry() if registry is None else registry
+    types: dict[str, str] = reg.derived("schema.message_types", dict)
+    found = types.get(key)
+    if found is None:
+        method = key.removesuffix(".Operation")
+        found = types[key] = OPERATION if any(m.full_name == method for m in reg.methods()) else key
+    return found
+
+
 def schema_for(message: MessageRef, *, registry: Registry | None = None) -> dict[str, Any]:
     """A self-contained JSON Schema (draft 2020-12) for a message's REST JSON form.
 

@@ -32,6 +32,7 @@ from google.protobuf import descriptor, json_format, message
 from yc_contracts.contract.errors import UnknownNameError
 from yc_contracts.rules.ruleset import RuleSet, load_rules, resolve_limits
 from yc_contracts.schema.generator import SchemaGenerator
+from yc_contracts.schema.store import message_type
 from yc_contracts.validation import payload as _payload
 from yc_contracts.validation.budget import MAX_VIOLATIONS, Budget, capped
 from yc_contracts.validation.cache import CACHE_SCHEMA_BYTES, CACHE_SIZE, BoundedCache
@@ -266,10 +267,8 @@ class Compiled:
         self._reg = registry
         self._limits = limits
         # A document key is a message's full name, or "<method>.Operation" for a method's pinned Operation.
-        method = key.removesuffix(".Operation")
-        pinned = method != key and any(m.full_name == method for m in registry.methods())
         self._message_name = key
-        self._root_type = "yandex.cloud.operation.Operation" if pinned else key
+        self._root_type = message_type(key, registry)
         self.schema = SchemaLayer(key, registry, docs, rules, self._root_type)
         self.rules = RuleLayer(registry, rules, self._root_type)
         self._holds_json_values = self.rules.holds_json_values
