@@ -12,7 +12,7 @@ from google.protobuf import descriptor, json_format, message
 
 from yc_contracts.contract import wkt as _wkt
 from yc_contracts.contract.errors import ContractError
-from yc_contracts.contract.registry import Route, default_registry
+from yc_contracts.contract.registry import Route
 from yc_contracts.transcoding.calls import JsonValue
 from yc_contracts.transcoding.errors import BadRequestError
 from yc_contracts.transcoding.params import ABSENT, BadValueError, from_text, json_kind, same, short
@@ -248,7 +248,7 @@ class CompiledRoute:
             from yc_contracts.conversion.protojson import ConversionError, to_proto
             from yc_contracts.validation.validator import check
 
-            registry = None if self.table.registry is default_registry() else self.table.registry
+            registry = self.table.registry
             try:
                 return to_proto(name, payload, registry=registry, validate=validate)
             except ValidationError as e:
