@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, MutableMapping
 from typing import Final
 
 from google.protobuf import descriptor
@@ -77,3 +78,35 @@ def enum_of(field: descriptor.FieldDescriptor) -> descriptor.EnumDescriptor:
 def is_map(field: descriptor.FieldDescriptor) -> bool:
     """Whether the field is a map (a repeated field of a synthesized map-entry message)."""
     return field.message_type is not None and bool(field.message_type.GetOptions().map_entry)
+
+
+def reaches(
+    start: descriptor.Descriptor,
+    edges: Callable[[descriptor.Descriptor], Iterable[descriptor.Descriptor]],
+    hit: Callable[[descriptor.Descriptor], bool],
+    memo: MutableMapping[str, bool],
+) -> bool:
+    """Whether ``hit`` holds for ``start`` or for a message type reachable from it along ``edges``, recursive
+    types included; answers (by full name) are kept in ``memo`` for the next question.
+
+    Exact for cycles: a search that finds nothing marks every type it saw as reaching nothing, a search that
+    finds something marks ``start`` only (what else it passed may or may not reach it on its own).
+    """
+    found = memo.get(start.full_name)
+    if found is not None:
+        return found
+    seen = {start.full_name}
+    pending = [start]
+    while pending:
+        current = pending.pop()
+        if hit(current) or memo.get(current.full_name):
+            memo[start.full_name] = True
+            return True
+        for target in edges(current):
+            name = target.full_name
+            if name not in seen and memo.get(name) is not False:
+                seen.add(name)
+                pending.append(target)
+    for name in seen:
+        memo[name] = False
+    return False

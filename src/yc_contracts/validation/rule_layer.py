@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 from google.protobuf import descriptor
 
 from yc_contracts.contract import wkt as _wkt
-from yc_contracts.contract.descriptors import enum_of, is_map, message_of
+from yc_contracts.contract.descriptors import enum_of, is_map, message_of, reaches
 from yc_contracts.contract.errors import shown
 from yc_contracts.contract.options import FieldRules, Interval, field_rules
 from yc_contracts.rules.ruleset import Rule, RuleSet, when_matches_unset
@@ -74,6 +74,12 @@ class _Plan:
     utf8: list[tuple[descriptor.FieldDescriptor, tuple[Interval, ...]]] = field(default_factory=list)
     children: list[descriptor.FieldDescriptor] = field(default_factory=list)
     anys: list[descriptor.FieldDescriptor] = field(default_factory=list)
+    pruned: bool = False
+    """Whether ``children`` holds only the fields whose type the walker has work at (see ``RuleLayer._active``)."""
+
+    def has_work(self) -> bool:
+        """Whether the walker checks anything at this type itself (its children aside)."""
+        return bool(self.rules or self.bytes_fields or self.utf8 or self.timestamps or self.durations or self.anys)
 
 
 class RuleLayer:
@@ -86,6 +92,7 @@ class RuleLayer:
         self._plans: dict[str, _Plan] = {}
         self._routes: dict[str, list[tuple[descriptor.FieldDescriptor, str]]] = {}
         self._is_active: dict[str, bool] = {}
+        self._holds_json: dict[str, bool] = {}
         root = registry.message_descriptor(root_type)
         self.holds_json_values = root.full_name in (*_JSON_VALUES, _wkt.ANY) or bool(self._json_routes(root))
         """Whether the payload may hold a ``Struct``/``Value``/``ListValue`` or an ``Any`` (see :meth:`json_values`)."""
@@ -119,18 +126,22 @@ class RuleLayer:
         return plan
 
     def _active(self, desc: descriptor.Descriptor) -> bool:
-        """Whether the walker has anything to do at ``desc`` or below; prunes ``children`` to those that do."""
-        name = desc.full_name
-        found = self._is_active.get(name)
-        if found is not None:
-            return found
-        self._is_active[name] = False  # provisional, for recursive types
+        """Whether the walker has anything to do at ``desc`` or below (recursive types included)."""
+        return reaches(desc, self._child_types, lambda d: self._plan(d).has_work(), self._is_active)
+
+    def _child_types(self, desc: descriptor.Descriptor) -> Iterator[descriptor.Descriptor]:
+        for f in self._plan(desc).children:
+            child = _child_type(f)
+            if child is not None:
+                yield child
+
+    def _pruned(self, desc: descriptor.Descriptor) -> _Plan:
+        """The plan of ``desc`` with ``children`` pruned to those the walker has work at (once per plan)."""
         plan = self._plan(desc)
-        plan.children = [f for f in plan.children if (c := _child_type(f)) is not None and self._active(c)]
-        active = bool(plan.rules or plan.bytes_fields or plan.utf8 or plan.timestamps or plan.durations)
-        active = active or bool(plan.anys or plan.children)
-        self._is_active[name] = active
-        return active
+        if not plan.pruned:
+            plan.children = [f for f in plan.children if (c := _child_type(f)) is not None and self._active(c)]
+            plan.pruned = True
+        return plan
 
     def walk(self, value: Any, mode: Mode, budget: Budget) -> list[Violation]:
         out: list[Violation] = Bounded(budget)
@@ -174,9 +185,9 @@ class RuleLayer:
     ) -> None:
         if not isinstance(obj, dict) or depth > _MAX_NESTING:
             return
-        plan = self._plan(desc)
+        plan = self._pruned(desc)
         for bf in plan.bytes_fields:
-            for key, value in _present(obj, bf.field):
+            for key, value in present(obj, bf.field):
                 if _is_unset(bf.field, value):
                     continue  # "" where proto3 does not send it: no option applies (and it is valid base64)
                 for item, item_path in _items(value, [*path, key], bf.field):
@@ -184,13 +195,13 @@ class RuleLayer:
         if not mode.schema_only:
             self._visit_rules(plan, obj, path, out)
         for f in plan.anys:
-            for key, value in _present(obj, f):
+            for key, value in present(obj, f):
                 for item, item_path in _items(value, [*path, key], f):
                     self._visit_any(item, item_path, out, depth, mode)
         for f in plan.children:
             child = _child_type(f)
             assert child is not None  # pruned by _active
-            for key, value in _present(obj, f):
+            for key, value in present(obj, f):
                 for item, item_path in _items(value, [*path, key], f):
                     self._visit(child, item, item_path, out, depth + 1, mode)
 
@@ -199,7 +210,7 @@ class RuleLayer:
         for check in plan.rules:
             check(obj, path, out)
         for f, bounds in plan.utf8:
-            for key, value in _present(obj, f):
+            for key, value in present(obj, f):
                 if _is_unset(f, value):
                     continue  # "" where proto3 does not send it: no option applies
                 for item, item_path in _items(value, [*path, key], f):
@@ -215,11 +226,11 @@ class RuleLayer:
                             )
                         )
         for f, opts in plan.timestamps:
-            for key, value in _present(obj, f):
+            for key, value in present(obj, f):
                 for item, item_path in _items(value, [*path, key], f):
                     out += _check_timestamp(item, item_path, opts)
         for f, opts in plan.durations:
-            for key, value in _present(obj, f):
+            for key, value in present(obj, f):
                 for item, item_path in _items(value, [*path, key], f):
                     out += _check_duration(item, item_path, opts)
 
@@ -243,7 +254,7 @@ class RuleLayer:
             if not isinstance(obj, dict) or depth > _MAX_NESTING:
                 continue
             for f, kind in self._json_routes(desc):
-                for key, found in _present(obj, f):
+                for key, found in present(obj, f):
                     for item, item_path in _items(found, [*path, key], f):
                         if kind == "json":
                             out += _check_json_value(item, item_path, message_of(f).full_name, depth + 2, depth + 2)
@@ -262,7 +273,6 @@ class RuleLayer:
         found = self._routes.get(desc.full_name)
         if found is not None:
             return found
-        self._routes[desc.full_name] = []  # provisional, for recursive types
         routes: list[tuple[descriptor.FieldDescriptor, str]] = []
         for f in desc.fields:
             target = _child_type(f)
@@ -272,7 +282,9 @@ class RuleLayer:
                 routes.append((f, "json"))
             elif target.full_name == _wkt.ANY:
                 routes.append((f, "any"))
-            elif not _wkt.is_well_known(target.full_name) and self._json_routes(target):
+            elif not _wkt.is_well_known(target.full_name) and reaches(
+                target, _plain_children, _holds_json_or_any, self._holds_json
+            ):
                 routes.append((f, "child"))
         self._routes[desc.full_name] = routes
         return routes
@@ -303,8 +315,24 @@ def _child_type(f: descriptor.FieldDescriptor) -> descriptor.Descriptor | None:
     return message_of(f).fields_by_name["value"].message_type if is_map(f) else f.message_type
 
 
-def _present(obj: Mapping[str, Any], f: descriptor.FieldDescriptor) -> Iterator[tuple[str, Any]]:
-    """The field's key(s) and value(s) in ``obj``, skipping null (absent)."""
+def _plain_children(desc: descriptor.Descriptor) -> Iterator[descriptor.Descriptor]:
+    """The types the walker descends into from ``desc`` that are not well-known types."""
+    for f in desc.fields:
+        target = _child_type(f)
+        if target is not None and not _wkt.is_well_known(target.full_name):
+            yield target
+
+
+def _holds_json_or_any(desc: descriptor.Descriptor) -> bool:
+    """Whether a field of ``desc`` holds a JSON value or an ``Any``."""
+    return any(
+        (target := _child_type(f)) is not None and target.full_name in (*_JSON_VALUES, _wkt.ANY) for f in desc.fields
+    )
+
+
+def present(obj: Mapping[str, Any], f: descriptor.FieldDescriptor) -> Iterator[tuple[str, Any]]:
+    """The field's key(s) and value(s) in ``obj``, by either spelling (both, when a payload gives both), skipping
+    null (absent)."""
     for key in (f.json_name, f.name) if f.json_name != f.name else (f.name,):
         value = obj.get(key)
         if value is not None:

@@ -20,13 +20,14 @@ import orjson
 from google.protobuf import descriptor
 
 from yc_contracts.contract import wkt as _wkt
-from yc_contracts.contract.descriptors import is_map
+from yc_contracts.contract.descriptors import is_map, reaches
 from yc_contracts.contract.errors import shown
 from yc_contracts.schema.bundle import WithShallowAny, closure
 from yc_contracts.schema.generator import ANY_KEY, ID_PREFIX, OPERATION
 from yc_contracts.validation.budget import Budget
 from yc_contracts.validation.cache import CACHE_SCHEMA_BYTES, CACHE_SIZE, BoundedCache
 from yc_contracts.validation.error_paths import instance_path
+from yc_contracts.validation.rule_layer import present
 from yc_contracts.validation.sentences import closest, explain
 from yc_contracts.validation.violations import Violation, pointer
 
@@ -559,10 +560,7 @@ class _PackedAny:
                             continue
                     if not reaches(target):
                         continue
-                for name in dict.fromkeys((f.json_name, f.name)):  # both, when a payload spells the field twice
-                    item = obj.get(name)
-                    if item is None:
-                        continue
+                for name, item in present(obj, f):
                     if map_value is not None:
                         if isinstance(item, dict):
                             stack.extend((target, v, [*path, name, k], False) for k, v in item.items())
@@ -621,31 +619,17 @@ def _reaching(registry: Registry) -> Callable[[descriptor.Descriptor], bool]:
     """Whether a message type's JSON form is or can hold an ``Any`` (through fields, lists and map values), with
     the answers kept with the registry."""
     memo: dict[str, bool] = registry.derived("validation.reaches_any", dict)
+    return lambda desc: reaches(desc, _message_fields, _is_any, memo)
 
-    def reaches(desc: descriptor.Descriptor) -> bool:
-        if desc.full_name == ANY_KEY:
-            return True
-        found = memo.get(desc.full_name)
-        if found is not None:
-            return found
-        seen = {desc.full_name}
-        pending = [desc]
-        while pending:
-            current = pending.pop()
-            for f in current.fields:
-                target = f.message_type
-                if target is None:
-                    continue
-                name = target.full_name
-                if name == ANY_KEY or memo.get(name):
-                    memo[desc.full_name] = True
-                    return True
-                if name in seen or name in memo or (name.startswith("google.protobuf.") and name != ANY_KEY):
-                    continue
-                seen.add(name)
-                pending.append(target)
-        for name in seen:  # nothing reachable from any of them reaches an Any
-            memo[name] = False
-        return False
 
-    return reaches
+def _is_any(desc: descriptor.Descriptor) -> bool:
+    return desc.full_name == ANY_KEY
+
+
+def _message_fields(desc: descriptor.Descriptor) -> Iterator[descriptor.Descriptor]:
+    """The message types of ``desc``'s fields (a map's entry type, then its value) that may lead to an ``Any``:
+    the well-known types hold none, but for ``Any`` itself."""
+    for f in desc.fields:
+        target = f.message_type
+        if target is not None and (target.full_name == ANY_KEY or not target.full_name.startswith("google.protobuf.")):
+            yield target

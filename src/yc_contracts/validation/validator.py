@@ -187,17 +187,17 @@ def compiled_for(
         TypeError: ``message_ref`` is not a name, class or instance; a limit override has the wrong kind.
         ValueError: ``limits`` given with a registry other than the contract's.
     """
+    if registry is None and not limits:
+        try:
+            return _by_ref[message_ref]
+        except (KeyError, TypeError):  # not seen yet, or an unhashable message instance
+            pass
     from yc_contracts.contract.registry import default_registry
 
     if registry is not None and registry is not default_registry():
         if limits:
             raise ValueError("limits apply to the contract's own registry only; another registry has none")
         return _compile(message_ref, None, registry)
-    if not limits:
-        try:
-            return _by_ref[message_ref]
-        except (KeyError, TypeError):  # not seen yet, or an unhashable message instance
-            pass
     compiled = _compile(message_ref, limits, default_registry())
     if not limits and isinstance(message_ref, (str, type)):
         _by_ref[message_ref] = compiled
