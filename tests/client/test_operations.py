@@ -136,7 +136,8 @@ def test_a_failed_operation_is_an_operation_error(emu: Emulator, make_client: Cl
     client = make_client(emu)
     op = start(client, method)
     assert op.error is None
-    emu.fail(op.id, "INTERNAL", "the audio could not be decoded")
+    quota = {"@type": "type.googleapis.com/google.rpc.Status", "code": 8, "message": "the decoder's quota"}
+    emu.fail(op.id, "INTERNAL", "the audio could not be decoded", details=[quota])
 
     with pytest.raises(OperationError) as caught:
         op.result(timeout=WAIT_TIMEOUT)
@@ -144,8 +145,9 @@ def test_a_failed_operation_is_an_operation_error(emu: Emulator, make_client: Cl
     error = caught.value
     assert isinstance(error, RpcError)
     assert (error.code, error.message, error.method) == ("INTERNAL", "the audio could not be decoded", method)
+    assert error.details == [quota]  # the operation's google.rpc.Status details, as REST JSON
     assert isinstance(op.error, OperationError)
-    assert (op.error.code, op.error.message) == ("INTERNAL", "the audio could not be decoded")
+    assert (op.error.code, op.error.details) == ("INTERNAL", [quota])
     assert op.operation.error.code == 13
     assert [c.short_method for c in emu.calls()][1:] == ["Get"]
 

@@ -221,6 +221,15 @@ def test_complete_and_fail(yc_emulator: Emulator, grpc_client: GrpcClient, admin
     pending = grpc_client.start(OCR_RECOGNIZE)
     assert_admin_error(admin.post(f"/_emulator/operations/{pending.id}:fail", json={"code": "NOPE"}), 400, "NOPE")
     assert_admin_error(admin.post(f"/_emulator/operations/{pending.id}:fail", json={"reason": "x"}), 400, "'reason'")
+    not_a_detail = {"details": [{"@type": "type.googleapis.com/google.rpc.Nope"}]}
+    assert_admin_error(admin.post(f"/_emulator/operations/{pending.id}:fail", json=not_a_detail), 400, "/details/0")
+    quota = {"@type": "type.googleapis.com/google.rpc.Status", "code": 8, "message": "quota"}
+    failed_with = admin.post(
+        f"/_emulator/operations/{pending.id}:fail", json={"code": "ABORTED", "message": "m", "details": [quota]}
+    )
+    assert failed_with.json()["error"] == {"code": 10, "message": "m", "details": [quota]}
+    assert grpc_client.get(pending.id).error.details[0].type_url == quota["@type"]
+    pending = grpc_client.start(OCR_RECOGNIZE)
     assert_admin_error(admin.post(f"/_emulator/operations/{pending.id}:finish"), 404, "'finish'")
     assert_admin_error(admin.get(f"/_emulator/operations/{pending.id}:complete"), 405, "POST")
     assert_admin_error(admin.post("/_emulator/operations/fbenosuchoperation00:complete"), 404, "fbenosuchoperation00")

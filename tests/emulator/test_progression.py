@@ -24,9 +24,12 @@ from emulator.clients import (
     Connector,
     EmulatorFactory,
     GrpcClient,
+    status_of,
     stt_v3_request,
+    unpack,
 )
 
+from yc_contracts import ValidationError
 from yc_contracts.emulator import PROGRESSION_METADATA, Emulator, Progression
 
 POLLS = 25
@@ -157,6 +160,54 @@ def test_manual_fail_gives_the_operation_an_error(yc_emulator: Emulator, grpc_cl
         yc_emulator.complete("fbenosuchoperation00")
     with pytest.raises(KeyError):
         yc_emulator.fail("fbenosuchoperation00")
+
+
+QUOTA = {"@type": "type.googleapis.com/google.rpc.Status", "code": 8, "message": "the folder's quota is used up"}
+RETRY_AFTER = {"@type": "type.googleapis.com/google.protobuf.Duration", "value": "30s"}
+
+
+def test_a_failure_carries_its_details(yc_emulator: Emulator, grpc_client: GrpcClient, rest: httpx.Client) -> None:
+    """``emu.fail(..., details=[...])``: the Status details (REST JSON ``Any`` objects) come back in the
+    operation's ``error`` from ``Get`` and in the error of reading its results, over gRPC and REST."""
+    yc_emulator.configure(progression="manual")
+    operation = grpc_client.start(STT_V3_RECOGNIZE)
+    yc_emulator.fail(operation.id, "FAILED_PRECONDITION", "cannot decode", details=[QUOTA, RETRY_AFTER])
+    error = grpc_client.get(operation.id).error
+    assert [d.type_url for d in error.details] == [QUOTA["@type"], RETRY_AFTER["@type"]]
+    with pytest.raises(grpc.RpcError) as read:
+        grpc_client.collect(STT_V3_GET, {"operationId": operation.id})
+    assert code_of(read) == grpc.StatusCode.FAILED_PRECONDITION
+    status = status_of(read.value)
+    quota = unpack(status.details[0], "google.rpc.Status")
+    retry_after = unpack(status.details[1], "google.protobuf.Duration")
+    assert (quota.code, quota.message) == (8, QUOTA["message"])
+    assert retry_after.seconds == 30
+    got = rest.get(f"/operations/{operation.id}").json()
+    assert got["error"] == {"code": 9, "message": "cannot decode", "details": [QUOTA, RETRY_AFTER]}
+    streamed = rest.get("/stt/v3/getRecognition", params={"operationId": operation.id})
+    # an error before the stream's first message is the whole answer: a Status, as for a unary call
+    assert (streamed.status_code, streamed.json()["details"]) == (400, [QUOTA, RETRY_AFTER])
+
+
+@pytest.mark.parametrize(
+    ("details", "complaint"),
+    [
+        ([{"@type": "type.googleapis.com/google.rpc.RetryInfo"}], r"/details/0/@type.*names no type of the contract"),
+        ([QUOTA, {"code": 1}], r"/details/1"),
+        ([{**QUOTA, "mesage": "typo"}], r"/details/0/mesage"),
+        (["text"], r"/details/0"),
+    ],
+)
+def test_details_the_contract_does_not_allow_are_refused(
+    yc_emulator: Emulator, grpc_client: GrpcClient, details: list[Any], complaint: str
+) -> None:
+    """The error is checked as any ``google.rpc.Status`` of the contract: each detail an ``Any`` of a contract
+    type in REST JSON; otherwise ``fail`` raises a ValidationError naming each violation, and nothing changes."""
+    yc_emulator.configure(progression="manual")
+    operation = grpc_client.start(OCR_RECOGNIZE)
+    with pytest.raises(ValidationError, match=complaint):
+        yc_emulator.fail(operation.id, "INTERNAL", "x", details=details)
+    assert not grpc_client.get(operation.id).done
 
 
 def test_default_failure(yc_emulator: Emulator, grpc_client: GrpcClient) -> None:

@@ -372,6 +372,11 @@ BAD_SNAPSHOTS = [
         _with(("operations", 0, "error"), {"code": "SOMETIMES"}), r"error\.code: 'SOMETIMES'", id="unknown-code"
     ),
     pytest.param(
+        _with(("operations", 0, "error"), {"code": 13, "details": [{"@type": "type.googleapis.com/google.rpc.Nope"}]}),
+        r"operations\[0\]\.error: 1 violation: /details/0/@type",
+        id="detail-not-of-the-contract",
+    ),
+    pytest.param(
         _with(("operations", 0, "createdAt"), "2030-01-01T00:00:00"), r"createdAt: .* with a zone", id="naive-time"
     ),
     pytest.param(

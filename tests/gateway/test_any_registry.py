@@ -328,7 +328,7 @@ def test_bad_requests_of_any_registry(
     r = http.get(server.url + "/v1/widgets", params={"fInt32": "x", "nope": "1", "fEnum": "PURPLE"})
     assert r.status_code == 400
     [detail] = r.json()["details"]
-    assert sorted(v["field"] for v in detail["fieldViolations"]) == ["fEnum", "fInt32", "nope"]
+    assert sorted(v["field"] for v in detail["fieldViolations"]) == ["/fEnum", "/fInt32", "/nope"]
     r = http.post(server.url + "/v1/widgets/w1:archive", json={"reason": 5})
     assert r.status_code == 400
     r = http.post(server.url + "/v1/widgets/w1:archive", json={"widgetId": "other"})

@@ -414,10 +414,10 @@ def test_an_invalid_request_lists_every_violation(
     [detail] = status["details"]
     assert detail["@type"] == "type.googleapis.com/google.rpc.BadRequest"
     fields = {v["field"]: v["reason"] for v in detail["fieldViolations"]}
-    assert fields == {
-        "uri": "TYPE_STRING",
-        "unknownField": "JSON_UNKNOWN_FIELD",
-        "recognitionModel.audioFormat.containerAudio.containerAudioType": "TYPE_ENUM",
+    assert fields == {  # JSON Pointers and rule ids, as check() and the emulator give them
+        "/uri": "type.string",
+        "/unknownField": "json.unknown_field",
+        "/recognitionModel/audioFormat/containerAudio/containerAudioType": "type.enum",
     }
     assert all(v["description"] for v in detail["fieldViolations"])
     # the same answer as the transcoder's own error
@@ -438,7 +438,7 @@ def test_a_contract_rule_is_checked_unless_validation_is_off(
     checking, passing = gateway_over(up), gateway_over(up, validate=False)
     r = http.post(checking.url + "/stt/v3/recognizeFileAsync", json={})
     assert r.status_code == 400
-    assert [v["reason"] for v in r.json()["details"][0]["fieldViolations"]] == ["STT_V3_AUDIO_SOURCE"]
+    assert [v["reason"] for v in r.json()["details"][0]["fieldViolations"]] == ["stt.v3.audio_source"]
     assert up.received == []
     r = http.post(passing.url + "/stt/v3/recognizeFileAsync", json={})
     assert (r.status_code, r.json()) == (200, to_rest(pending))
@@ -472,10 +472,10 @@ def test_unknown_paths_wrong_methods_and_bad_query_parameters(
     r = http.get(server.url + "/operations/abc", params={"bogus": "1"})
     assert r.status_code == 400
     [violation] = r.json()["details"][0]["fieldViolations"]
-    assert (violation["field"], violation["reason"]) == ("bogus", "HTTP_QUERY_UNKNOWN")
+    assert (violation["field"], violation["reason"]) == ("/bogus", "http.query_unknown")
     r = http.get(server.url + "/stt/v3/getRecognition", params=[("operationId", "a"), ("operationId", "b")])
     assert r.status_code == 400
-    assert r.json()["details"][0]["fieldViolations"][0]["reason"] == "HTTP_QUERY_VALUE"
+    assert r.json()["details"][0]["fieldViolations"][0]["reason"] == "http.query_value"
     r = http.request("DELETE", server.url + "/stt/v3/deleteRecognition?operationId=x", content=b'{"a": 1}')
     assert r.status_code == 400
     r = http.post(server.url + "/stt/v3/recognizeFileAsync", content=b"{not json", headers={"content-type": JSON})
@@ -631,7 +631,7 @@ def test_a_metadata_header_that_cannot_be_metadata_is_400(
     for headers in ({"grpc-metadata-grpc-timeout": "1S"}, {"grpc-metadata-connection": "close"}):
         r = http.get(server.url + "/operations/abc", headers=headers)
         assert r.status_code == 400, headers
-        assert r.json()["details"][0]["fieldViolations"][0]["reason"] == "HTTP_HEADER_INVALID"
+        assert r.json()["details"][0]["fieldViolations"][0]["reason"] == "http.header_invalid"
     assert contract_upstream.received == []
 
 
@@ -696,7 +696,7 @@ def test_an_invalid_timeout_header_is_400(
     r = http.get(server.url + "/operations/abc", headers=headers)
     assert r.status_code == 400
     [violation] = r.json()["details"][0]["fieldViolations"]
-    assert violation["reason"] == "HTTP_HEADER_INVALID"
+    assert violation["reason"] == "http.header_invalid"
     assert next(iter(headers)) in violation["description"]
     assert contract_upstream.received == []
 

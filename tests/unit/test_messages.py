@@ -412,3 +412,15 @@ def test_megabyte_names_are_shortened_and_get_no_suggestion() -> None:
     assert violation.message == f"found @type {shown(url)}, which names no type of the contract"
     assert UnknownNameError("type URL", url, ["type.googleapis.com/google.protobuf.Empty"]).suggestions == ()
     assert UnknownNameError("type URL", url[:60], ["type.googleapis.com/google.protobuf.Empty"]).suggestions
+
+
+@pytest.mark.parametrize(
+    "type_name", ["google.protobuf.Duration", "google.protobuf.Struct", "google.protobuf.StringValue"]
+)
+def test_an_any_of_a_well_known_type_without_value_says_where_its_json_goes(type_name: str) -> None:
+    url = f"type.googleapis.com/{type_name}"
+    operation = {"id": "x", "done": True, "error": {"code": 9, "details": [{"@type": url}]}}
+    [violation] = yc_contracts.check("yandex.cloud.operation.Operation", operation)
+    assert (violation.path, violation.rule) == ("/error/details/0", "type.message")
+    assert f'an Any holding a {type_name} gives its JSON form in "value"' in violation.message
+    assert f'{{"@type": "{url}", "value": …}}' in violation.message

@@ -502,7 +502,7 @@ def test_the_gateway_checks_an_sdk_services_options(sdk: Registry, storage_upstr
         )
         assert bad.status_code == 400
         [detail] = bad.json()["details"]
-        assert sorted(v["field"] for v in detail["fieldViolations"]) == ["folderId", "name"]
+        assert sorted(v["field"] for v in detail["fieldViolations"]) == ["/folderId", "/name"]
         assert SECRET not in bad.text
         assert storage_upstream.received == []
         good = client.post(server.url + "/storage/v1/buckets", json={"name": "my-bucket", "folderId": "b1g"})

@@ -34,7 +34,6 @@ from yc_contracts import (
     transcode_response,
 )
 from yc_contracts.transcoding import binder, params
-from yc_contracts.transcoding import errors as transcode_errors
 from yc_contracts.transcoding import routes as route_table
 from yc_contracts.transcoding import status as status_table
 
@@ -695,20 +694,14 @@ def test_bad_request_is_data() -> None:
     assert status.code == code_pb2.INVALID_ARGUMENT
     detail = error_details_pb2.BadRequest()
     assert status.details[0].Unpack(detail)
-    assert detail.field_violations[0].field == "operationID"
+    assert detail.field_violations[0].field == "/operationID"  # the violation's own JSON Pointer
     assert detail.field_violations[0].description == violation.message
-    assert detail.field_violations[0].reason == "HTTP_QUERY_UNKNOWN"
+    assert detail.field_violations[0].reason == "http.query_unknown"
     body = json.loads(error.to_response().body)
     assert body["details"][0]["@type"] == "type.googleapis.com/google.rpc.BadRequest"
-    assert body["details"][0]["fieldViolations"][0]["field"] == "operationID"
+    assert body["details"][0]["fieldViolations"][0]["field"] == "/operationID"
     again = pickle.loads(pickle.dumps(error))
     assert (type(again), again.violations) == (BadRequestError, error.violations)
-
-
-def test_dotted_field_paths() -> None:
-    assert transcode_errors._dotted("") == ""
-    assert transcode_errors._dotted("/a/b/0/c") == "a.b[0].c"
-    assert transcode_errors._dotted("/labels/x~1y") == "labels.x/y"
 
 
 def test_the_base_error_answers_500() -> None:

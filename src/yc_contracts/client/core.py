@@ -25,6 +25,7 @@ from yc_contracts.client.retry import (
 )
 from yc_contracts.client.transports import DEFAULT_MAX_RECEIVE_MESSAGE_SIZE, GrpcTransport, RestTransport, Transport
 from yc_contracts.contract.registry import Method, Registry, default_registry
+from yc_contracts.transcoding.marshal import status_json
 from yc_contracts.transcoding.status import CODE_BY_NUMBER
 
 STT_V3_RECOGNIZE: Final = "speechkit.stt.v3.AsyncRecognizer.RecognizeFile"
@@ -303,9 +304,9 @@ class AsyncOperation:
         """The operation's error as an exception, once it is done and failed (else ``None``)."""
         if not self.operation.done or not self.operation.HasField("error"):
             return None
-        status = self.operation.error
-        code = CODE_BY_NUMBER.get(status.code, "UNKNOWN")
-        return OperationError(code, status.message, [], self.starter)
+        status = status_json(self.operation.error, self._client.registry.descriptor_pool)
+        code = CODE_BY_NUMBER.get(status["code"], "UNKNOWN")
+        return OperationError(code, status["message"], status["details"], self.starter)
 
     async def refresh(self) -> Any:
         """Poll once (``OperationService.Get``); the operation message."""

@@ -202,9 +202,9 @@ def _operation(emulator: Emulator, verb: str, rest: str, body: Any) -> tuple[int
             return 200, emulator.complete(operation_id).summary()
         if action == "fail":
             options = body if isinstance(body, dict) else {}
-            unknown = sorted(set(options) - {"code", "message"})
+            unknown = sorted(set(options) - {"code", "message", "details"})
             if unknown:
-                raise AdminError(400, f"unknown field {unknown[0]!r}: :fail takes 'code' and 'message'")
+                raise AdminError(400, f"unknown field {unknown[0]!r}: :fail takes 'code', 'message' and 'details'")
             return 200, emulator.fail(operation_id, **options).summary()
     except KeyError:
         raise AdminError(404, f"no operation {operation_id!r}") from None

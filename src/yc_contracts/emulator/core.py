@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import copy
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ from yc_contracts.emulator.config import PROGRESSION_METADATA, EmulatorConfig
 from yc_contracts.emulator.faults import Fault, FaultPlan
 from yc_contracts.emulator.iam import TokenIssuer
 from yc_contracts.emulator.journal import Call, Journal
-from yc_contracts.emulator.operations import Clock, OperationRecord, OperationStore
+from yc_contracts.emulator.operations import Clock, OperationRecord, OperationStore, status_message
 from yc_contracts.emulator.progression import Progression
 from yc_contracts.emulator.results import STT_V2, ResultGenerator
 from yc_contracts.emulator.service import STARTERS, EmulatedError, handlers
@@ -249,8 +250,7 @@ class Emulator:
         operation.created_at.FromMicroseconds(round(record.created_at * 1e6))
         operation.modified_at.FromMicroseconds(round(record.modified_at * 1e6))
         if record.done and record.error is not None:
-            operation.error.code = int(record.error["code"])
-            operation.error.message = str(record.error.get("message", ""))
+            operation.error.ParseFromString(status_message(record.error, self.registry).SerializeToString())
         elif record.done:
             if record.method == STT_V2 and record.results:
                 operation.response.Pack(record.results[0])
@@ -275,15 +275,31 @@ class Emulator:
                 self.operations.finish(record, None)
             return record
 
-    def fail(self, operation_id: str, code: str = "INTERNAL", message: str = "recognition failed") -> OperationRecord:
-        """Finish an operation now with an error (``code`` is a gRPC code name)."""
-        if code.upper() not in CODE_NAMES or code.upper() == "OK":
+    def fail(
+        self,
+        operation_id: str,
+        code: str = "INTERNAL",
+        message: str = "recognition failed",
+        details: Sequence[Mapping[str, Any]] = (),
+    ) -> OperationRecord:
+        """Finish an operation now with an error: ``code`` is a gRPC code name, ``details`` the Status details as
+        REST JSON ``Any`` objects (``{"@type": "type.googleapis.com/google.rpc.Status", "code": 8, …}``).
+
+        Raises:
+            ValueError: an unknown code, a Status the contract does not allow (a ``ValidationError`` naming every
+                violation: each detail is an ``Any`` of a type of the registry), or an operation already done.
+        """
+        if not isinstance(code, str) or code.upper() not in CODE_NAMES or code.upper() == "OK":
             raise ValueError(f"{code!r} is not a gRPC error code name")
+        if not isinstance(message, str):
+            raise ValueError(f"the message is a string, not {type(message).__name__}")
+        error = {"code": CODE_NAMES[code.upper()], "message": message, "details": copy.deepcopy(list(details))}
+        status_message(error, self.registry)  # every detail readable, or a ValueError now
         with self.operations.lock:
             record = self.operation(operation_id)
             if record.done:
                 raise ValueError(f"operation {operation_id!r} is already done")
-            self.operations.finish(record, {"code": CODE_NAMES[code.upper()], "message": message, "details": []})
+            self.operations.finish(record, error)
             return record
 
     def add_service_account_key(self, key: Mapping[str, Any]) -> None:

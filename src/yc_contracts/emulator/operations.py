@@ -9,17 +9,33 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from yc_contracts.emulator.progression import Progression
+
+if TYPE_CHECKING:
+    from yc_contracts.contract.registry import Registry
 
 DEFAULT_RETENTION_SECONDS: Final = 3 * 24 * 3600.0
 """How long results are kept once an operation is done: 3 days, as the STT documentation gives for its
 recognition results; after that ``Get`` and ``GetRecognition`` answer ``NOT_FOUND``."""
 
 _ID_ALPHABET: Final = "0123456789abcdefghijklmnopqrstuv"  # the lower-case base32hex of Yandex Cloud ids
+
+
+def status_message(error: Mapping[str, Any], registry: Registry) -> Any:
+    """``error``, a ``google.rpc.Status`` as REST JSON (``code``, ``message``, ``details``), as the registry's
+    Status message, checked by the package's validators as any Status of the contract is: each detail is an
+    ``Any`` of a type the registry knows (``{"@type": "type.googleapis.com/google.rpc.Status", …}``).
+
+    Raises:
+        ValidationError: (a ``ValueError``) the Status is not valid, with every violation.
+    """
+    from yc_contracts.conversion.protojson import to_proto
+
+    return to_proto("google.rpc.Status", dict(error), registry=registry)
 
 
 class Clock:

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any, Final
 from google.protobuf import any_pb2, json_format, message
 
 from yc_contracts.emulator.journal import Call, journal_request, redact
-from yc_contracts.emulator.operations import OperationNotFoundError, OperationRecord
+from yc_contracts.emulator.operations import OperationNotFoundError, OperationRecord, status_message
 from yc_contracts.emulator.results import OCR_ASYNC, OCR_SYNC, STT_V2, STT_V3
-from yc_contracts.transcoding.status import CODE_BY_NUMBER, CODE_NAMES, error_details_pb2, status_pb2
+from yc_contracts.transcoding.status import CODE_BY_NUMBER, CODE_NAMES, bad_request, error_details_pb2, status_pb2
 
 if TYPE_CHECKING:
     import grpc
@@ -55,7 +55,10 @@ class EmulatedError(Exception):
         status: Any = status_pb2.Status(code=CODE_NAMES[self.code], message=self.message)
         for detail in self.details:
             packed = any_pb2.Any()
-            packed.Pack(detail)
+            if detail.DESCRIPTOR.full_name == "google.protobuf.Any":  # packed already: an operation's own details
+                packed.MergeFromString(detail.SerializeToString())
+            else:
+                packed.Pack(detail)
             status.details.append(packed)
         result: message.Message = status
         return result
@@ -169,15 +172,9 @@ def _check(emulator: Emulator, method: str, request: message.Message, request_js
 
     errors = [v for v in check(request.DESCRIPTOR.full_name, request_json) if v.severity == "error"]
     if errors:
-        # google.rpc.BadRequest with every violation: field = its JSON Pointer into the request's REST JSON,
-        # description = the sentence, reason = the rule id (docs/rules.md)
-        bad_request = error_details_pb2.BadRequest()
-        with_reason = "reason" in error_details_pb2.BadRequest.FieldViolation.DESCRIPTOR.fields_by_name
-        for v in errors:
-            item = bad_request.field_violations.add(field=v.path, description=v.message)
-            if with_reason:
-                item.reason = v.rule
-        details = [bad_request]
+        # google.rpc.BadRequest with every violation, in the gateway's form: field = its JSON Pointer into the
+        # request's REST JSON, description = the sentence, reason = the rule id (docs/rules.md)
+        details = [bad_request(errors)]
         raise EmulatedError(
             "INVALID_ARGUMENT",
             f"{len(errors)} violation{'s' if len(errors) != 1 else ''} of the contract in {method}: "
@@ -288,8 +285,8 @@ def _stream_results(emulator: Emulator, call: Call, method: str, request_json: d
                 f"operation {operation_id!r} is not done yet: poll OperationService.Get until it is done",
             )
         if record.error is not None:
-            code = CODE_BY_NUMBER.get(record.error["code"], "UNKNOWN")
-            raise EmulatedError(code, str(record.error.get("message", "")))
+            status = status_message(record.error, emulator.registry)
+            raise EmulatedError(CODE_BY_NUMBER.get(status.code, "UNKNOWN"), status.message, tuple(status.details))
         return list(record.results)
 
 

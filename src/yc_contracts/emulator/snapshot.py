@@ -64,7 +64,7 @@ from typing import TYPE_CHECKING, Any, Final
 import orjson
 from google.protobuf import json_format, message
 
-from yc_contracts.emulator.operations import OperationRecord
+from yc_contracts.emulator.operations import OperationRecord, status_message
 from yc_contracts.emulator.progression import Progression
 from yc_contracts.emulator.results import RESULT_TYPES, STT_V2
 from yc_contracts.emulator.service import STARTERS
@@ -336,8 +336,8 @@ def _record(
         raise _SnapshotError(f"{at}.request: the request as REST JSON (an object), not {_kind(request)}")
     done = flag("done")
     deleted = flag("resultsDeleted")
-    error = _status(item.get("error"), f"{at}.error")
-    planned = _status(item.get("plannedError"), f"{at}.plannedError")
+    error = _status(item.get("error"), f"{at}.error", emulator)
+    planned = _status(item.get("plannedError"), f"{at}.plannedError", emulator)
     created = moment("createdAt", now)
     assert created is not None
     modified = moment("modifiedAt", created)
@@ -397,7 +397,7 @@ def _generated(emulator: Emulator, record: OperationRecord, at: str) -> list[mes
         raise _SnapshotError(f"{at}: no results, and none can be generated for its request: {e}") from None
 
 
-def _status(value: Any, at: str) -> dict[str, Any] | None:
+def _status(value: Any, at: str, emulator: Emulator) -> dict[str, Any] | None:
     """A ``google.rpc.Status`` JSON with a numeric, non-zero code (a code name is turned into its number)."""
     if value is None:
         return None
@@ -419,7 +419,12 @@ def _status(value: Any, at: str) -> dict[str, Any] | None:
     details = value.get("details", [])
     if not isinstance(details, list):
         raise _SnapshotError(f"{at}.details: a list, not {_kind(details)}")
-    return {"code": code, "message": text, "details": copy.deepcopy(details)}
+    status = {"code": code, "message": text, "details": copy.deepcopy(details)}
+    try:
+        status_message(status, emulator.registry)
+    except ValueError as e:
+        raise _SnapshotError(f"{at}: {e}") from None
+    return status
 
 
 def _time(value: Any, at: str) -> float:

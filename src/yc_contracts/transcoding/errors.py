@@ -12,7 +12,7 @@ from google.protobuf import any_pb2, message
 from yc_contracts.contract.errors import YcContractsError
 from yc_contracts.transcoding.calls import JSON_CONTENT_TYPE, HttpResponse
 from yc_contracts.transcoding.marshal import status_json
-from yc_contracts.transcoding.status import CODE_NAMES, error_details_pb2, status_pb2
+from yc_contracts.transcoding.status import CODE_NAMES, bad_request, status_pb2
 from yc_contracts.validation.violations import ValidationError
 
 RULES: Final[Mapping[str, str]] = MappingProxyType(
@@ -121,23 +121,8 @@ class BadRequestError(TranscodeError, ValidationError):
     def to_status(self) -> message.Message:
         """The problem as a ``google.rpc.Status`` with a ``google.rpc.BadRequest`` of field violations."""
         status: Any = super().to_status()
-        bad_request = error_details_pb2.BadRequest()
-        with_reason = "reason" in error_details_pb2.BadRequest.FieldViolation.DESCRIPTOR.fields_by_name
-        for violation in self.violations:
-            item = bad_request.field_violations.add(field=_dotted(violation.path), description=violation.message)
-            if with_reason:
-                item.reason = violation.rule.upper().replace(".", "_")
         detail = any_pb2.Any()
-        detail.Pack(bad_request)
+        detail.Pack(bad_request(self.violations))
         status.details.append(detail)
         result: message.Message = status
         return result
-
-
-def _dotted(path: str) -> str:
-    """A JSON Pointer as a field path (``/a/b/0`` → ``a.b[0]``), the form ``google.rpc.BadRequest`` uses."""
-    out = ""
-    for raw in path.split("/")[1:]:
-        part = raw.replace("~1", "/").replace("~0", "~")
-        out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
-    return out

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from yc_contracts.validation.violations import Violation
 
 # google.rpc.Code: imported through importlib, as the registry does (googleapis-common-protos has no py.typed).
 status_pb2: Any = importlib.import_module("google.rpc.status_pb2")
@@ -74,3 +77,17 @@ def http_status(code: int) -> int:
     if not isinstance(code, int) or isinstance(code, bool):
         raise TypeError(f"a gRPC status code is an int, got {type(code).__name__}")
     return HTTP_STATUS_FOR_CODE.get(code, 500)
+
+
+def bad_request(violations: Iterable[Violation]) -> Any:
+    """A ``google.rpc.BadRequest`` with one field violation per violation, as the gateway and the emulator send
+    it: ``field`` is the JSON Pointer into the request's REST JSON (what ``check`` and the CLI print),
+    ``description`` the sentence, ``reason`` the rule id (docs/rules.md; on runtimes whose ``FieldViolation``
+    has the field)."""
+    detail = error_details_pb2.BadRequest()
+    with_reason = "reason" in error_details_pb2.BadRequest.FieldViolation.DESCRIPTOR.fields_by_name
+    for violation in violations:
+        item = detail.field_violations.add(field=violation.path, description=violation.message)
+        if with_reason:
+            item.reason = violation.rule
+    return detail

@@ -12,10 +12,11 @@ The repair runs only when the reported path does not lead, in the instance, to a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Final, Protocol
+import itertools
+from collections.abc import Iterator, Sequence
+from typing import Any, Final, Protocol, TypeAlias
 
-__all__ = ["instance_path"]
+__all__ = ["Given", "instance_path"]
 
 
 class _Error(Protocol):
@@ -25,6 +26,8 @@ class _Error(Protocol):
     def evaluation_path(self) -> Sequence[str | int]: ...
     @property
     def instance(self) -> Any: ...
+    @property
+    def message(self) -> str: ...
 
 
 # Keywords whose subschema applies to one member of the object (after a name or pattern token for the first).
@@ -38,15 +41,35 @@ _INDEXED_ITEM: Final = "prefixItems"
 _NAMED_IN_PLACE: Final = frozenset({"dependentSchemas", "$defs", "definitions"})
 
 
-def instance_path(error: _Error, instance: Any) -> list[str | int]:
+Given: TypeAlias = dict[tuple[Any, ...], set[tuple[str | int, ...]]]
+"""Which repaired paths the errors of one ``iter_errors`` call have been given (see :func:`instance_path`)."""
+
+
+def instance_path(error: _Error, instance: Any, given: Given | None = None) -> list[str | int]:
     """``error.instance_path`` (relative to ``instance``, the value the validator was given), with any empty
-    keys it lost restored; the reported path unchanged when it needs no repair or cannot be repaired."""
+    keys it lost restored; the reported path unchanged when it needs no repair or cannot be repaired.
+
+    Errors of one ``iter_errors`` call should share ``given``: when the lost keys could go in more than one
+    place (``{"a": {"": 1}, "": {"a": 1}}`` under a map of maps reports ``["a"]`` twice, for ``/a/`` and
+    ``//a``), an error exactly like an earlier one (same keywords, reported path and message) takes the next
+    place the path fits, so each error gets its own.
+    """
     reported = list(error.instance_path)
     if not _may_have_lost_a_key(reported, instance):
         return reported
     steps = list(error.evaluation_path)[:-1]  # the last keyword is the one that failed: it moves nowhere
-    repaired = _Repair(steps, reported, error.instance).walk(0, 0, instance, [])
-    return reported if repaired is None else repaired
+    candidates = _Repair(steps, reported, error.instance).walk(0, 0, instance, [])
+    first = next(candidates, None)
+    if first is None:
+        return reported
+    if given is None:
+        return first
+    taken = given.setdefault((tuple(error.evaluation_path), tuple(reported), error.message), set())
+    for candidate in itertools.chain([first], candidates):
+        if tuple(candidate) not in taken:
+            taken.add(tuple(candidate))
+            return candidate
+    return first
 
 
 def _may_have_lost_a_key(path: list[str | int], instance: Any) -> bool:
@@ -71,7 +94,8 @@ class _Repair:
     def __init__(self, steps: list[str | int], reported: list[str | int], target: Any) -> None:
         self.steps, self.reported, self.target = steps, reported, target
 
-    def walk(self, i: int, j: int, here: Any, out: list[str | int]) -> list[str | int] | None:
+    def walk(self, i: int, j: int, here: Any, out: list[str | int]) -> Iterator[list[str | int]]:
+        """Every path the error may have, in the order the reported segments suggest."""
         steps, reported = self.steps, self.reported
         while i < len(steps):
             token = steps[i]
@@ -80,33 +104,32 @@ class _Repair:
             if token == _NAMED_MEMBER and i + 1 < len(steps):
                 name = steps[i + 1]
                 if not isinstance(here, dict) or name not in here:
-                    return None
+                    return
                 if name != "":
                     if j >= len(reported) or reported[j] != name:
-                        return None
+                        return
                     j += 1
                 here, out, i = here[name], [*out, name], i + 2
                 continue
             if token in _ANY_MEMBER or (token == _PATTERN_MEMBER and i + 1 < len(steps)):
                 if not isinstance(here, dict):
-                    return None
+                    return
                 rest = i + (2 if token == _PATTERN_MEMBER else 1)
                 key = reported[j] if j < len(reported) else None
                 if isinstance(key, str) and key in here:
-                    found = self.walk(rest, j + 1, here[key], [*out, key])
-                    if found is not None:
-                        return found
-                return self.walk(rest, j, here[""], [*out, ""]) if "" in here else None
+                    yield from self.walk(rest, j + 1, here[key], [*out, key])
+                if "" in here:
+                    yield from self.walk(rest, j, here[""], [*out, ""])
+                return
             if token in _ANY_ITEM or (token == _INDEXED_ITEM and i + 1 < len(steps)):
                 index = reported[j] if j < len(reported) else None
                 if not isinstance(here, list) or not isinstance(index, int) or not 0 <= index < len(here):
-                    return None
+                    return
                 here, out, i, j = here[index], [*out, index], i + (2 if token == _INDEXED_ITEM else 1), j + 1
                 continue
             i += 2 if token in _NAMED_IN_PLACE else 1
-        if j != len(reported) or not _same(here, self.target):
-            return None
-        return out
+        if j == len(reported) and _same(here, self.target):
+            yield out
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -258,6 +258,34 @@ def plain_json_large(value: dict[str, Any], paths: tuple[tuple[str, ...], ...], 
     return plain_json(copy, count=count)
 
 
+_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE_BYTES: Final = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def plain_text(data: str | bytes | bytearray | memoryview) -> Plain | None:
+    """:func:`plain_json` of the value :func:`load_text` read from ``data`` without a violation, judged from the
+    text alone: the cheap way for large bodies, which :func:`plain_json` would serialize once more.
+
+    Text that parsed holds no NaN, non-string key or overlong integer (:func:`load_text` refuses those); what
+    :func:`scan` could still find is a lone surrogate (spelt as a ``\\uD8xx``-``\\uDFxx`` escape, or a lone
+    surrogate character in a ``str``) and nesting beyond :data:`MAX_DEPTH`, which needs at least that many
+    brackets. Both are looked for with C-speed scans. ``None`` means "maybe not plain" (ask :func:`plain_json`);
+    the size is the text's, whitespace included. Unlike :func:`plain_json`, it says nothing of integers beyond 64
+    bits (which are JSON, and which only checks of ``Struct``/``Value`` fields need to know about).
+    """
+    if isinstance(data, str):
+        if not data.isascii():  # a str may hold lone surrogates as characters; bytes were decoded strictly
+            return None
+        escapes = "\\" in data and _SURROGATE_ESCAPE.search(data) is not None  # one memchr when none
+        brackets = data.count("{") + data.count("[")
+    elif isinstance(data, (bytes, bytearray)):
+        escapes = b"\\" in data and _SURROGATE_ESCAPE_BYTES.search(data) is not None
+        brackets = data.count(b"{") + data.count(b"[")
+    else:
+        return None
+    return None if escapes or brackets > MAX_DEPTH else Plain(len(data), brackets)
+
+
 def _has_nan(value: Any) -> bool:
     return any(isinstance(v, float) and not math.isfinite(v) for v, _ in _walk(value))
 

@@ -26,7 +26,7 @@ from yc_contracts.schema.bundle import WithShallowAny, closure
 from yc_contracts.schema.generator import ANY_KEY, ID_PREFIX, OPERATION
 from yc_contracts.validation.budget import Budget
 from yc_contracts.validation.cache import CACHE_SCHEMA_BYTES, CACHE_SIZE, BoundedCache
-from yc_contracts.validation.error_paths import instance_path
+from yc_contracts.validation.error_paths import Given, instance_path
 from yc_contracts.validation.rule_layer import present
 from yc_contracts.validation.sentences import closest, explain
 from yc_contracts.validation.violations import Violation, pointer
@@ -258,8 +258,11 @@ class SchemaLayer:
             elif budget.left <= 0:
                 budget.count(1)
             else:
+                given: Given = {}
                 for error in self._validator_at(location).iter_errors(instance):
-                    yield _Found([*path, *instance_path(error, instance)], error, error.absolute_keyword_location)
+                    yield _Found(
+                        [*path, *instance_path(error, instance, given)], error, error.absolute_keyword_location
+                    )
 
     def _own_errors(self, own: _Located, instance: Any, path: list[Any], budget: Budget) -> Iterator[_Found]:
         if own.validator.is_valid(instance):
@@ -267,11 +270,12 @@ class SchemaLayer:
         if budget.left <= 0:
             budget.count(1)
             return
+        given: Given = {}
         for error in own.validator.iter_errors(instance):
             where = error.absolute_keyword_location or ""
             if where.startswith(own.synthetic):
                 where = own.location + where[len(own.synthetic) :]
-            yield _Found([*path, *instance_path(error, instance)], error, where)
+            yield _Found([*path, *instance_path(error, instance, given)], error, where)
 
     def _failing_members(
         self, shape: _Shape, instance: dict[str, Any], path: list[Any]

@@ -4,6 +4,7 @@ spelling a caller probably meant, and the sentence for each schema-layer error."
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
@@ -47,6 +48,13 @@ def explain(
         )
     else:
         found = f"found {described}"
+    if rule == "type.message" and isinstance(instance, dict) and "value" not in instance:
+        packed = _packed_well_known(instance.get("@type"))
+        if packed is not None:  # an Any of a well-known type: its JSON form goes under "value"
+            return (
+                f'found an object without "value"; an Any holding a {packed} gives its JSON form in "value": '
+                f'{{"@type": {json.dumps(instance["@type"])}, "value": …}}'
+            )
     if rule == "type.enum" and "x-enum" in annotation:
         return f"{found}; {enum_words(registry.enum_descriptor(annotation['x-enum']), instance)}"
     if rule.startswith("type."):
@@ -90,6 +98,14 @@ def _type_url_words(registry: Registry, key: str, url: Any, expected: str | None
     close = _closest_type_url(registry, url)
     hint = f"; did you mean {shown(close)}?" if close else ""
     return f"found @type {describe(url)}, which names no type of the contract{hint}"
+
+
+def _packed_well_known(url: Any) -> str | None:
+    """The well-known type an ``Any``'s ``@type`` names (``None`` for any other)."""
+    if not isinstance(url, str) or "/" not in url:
+        return None
+    name = url.rsplit("/", 1)[-1]
+    return name if _wkt.is_well_known(name) and name != _wkt.ANY else None
 
 
 def describe(value: Any) -> str:

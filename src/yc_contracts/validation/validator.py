@@ -384,7 +384,11 @@ class Compiled:
         when not known; containers counted only when ``deep``)."""
         if isinstance(payload, (str, bytes, bytearray, memoryview)):
             loaded = _payload.load_text(payload)
-            plain = None if loaded.value is None else _payload.plain_json(loaded.value, count=deep)
+            plain = None
+            if loaded.value is not None:
+                # plain_text cannot vouch for integers within 64 bits, which JSON values (deep) need to know
+                plain = None if deep else _payload.plain_text(payload)
+                plain = plain or _payload.plain_json(loaded.value, count=deep)
             if loaded.value is not None and plain is None:
                 loaded.violations += _payload.scan(loaded.value)
             return loaded, plain
