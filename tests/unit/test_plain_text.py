@@ -50,10 +50,10 @@ def test_what_it_vouches_for_the_scan_finds_nothing_in(text: str, depth: int, as
     loaded = _payload.load_text(data)
     if loaded.violations:
         return  # not JSON at all; nothing is parsed for plain_text to vouch for
-    plain = _payload.plain_text(data)
-    if plain is not None:
-        assert _payload.scan(loaded.value) == []
-        assert plain.size == len(data)
+    for plain in _payload.plain_text(data), _payload.plain_text(data, loaded.value):
+        if plain is not None:
+            assert _payload.scan(loaded.value) == []
+            assert plain.size == len(data)
 
 
 @pytest.mark.parametrize(
@@ -75,6 +75,24 @@ def test_the_cheap_look_at_the_text(text: str, plain: bool) -> None:
         assert (_payload.plain_text(text) is not None) is plain
     else:
         assert _payload.plain_text(text) is None  # a non-ASCII str may hold lone surrogate characters
+
+
+@pytest.mark.parametrize("depth", [1, 100, 254, 255, 300])
+def test_nesting_from_the_value_or_from_the_brackets(depth: int) -> None:
+    """With the parsed value, a few items are walked to measure the nesting (brackets inside strings do not
+    count); with many, or without the value, the text's brackets bound it."""
+    text = _nest(depth, '"[[[["')
+    value = json.loads(text)
+    by_value = _payload.plain_text(text, value)
+    assert (by_value is not None) is (depth <= _payload.MAX_DEPTH)
+    if by_value is not None:
+        assert by_value.containers == depth
+    # the text alone: the four brackets inside the string count too
+    assert (_payload.plain_text(text) is not None) is (depth + 4 <= _payload.MAX_DEPTH)
+    wide = "[" + ",".join(["[1]"] * 5000) + "]"  # past the walk's budget: the 5,001 brackets decide
+    assert _payload.plain_text(wide, json.loads(wide)) is None
+    flat = "[" + ",".join(["1"] * 5000) + "]"
+    assert _payload.plain_text(flat, json.loads(flat)) == (len(flat), 1)
 
 
 def test_a_str_with_a_lone_surrogate_character_is_not_vouched_for() -> None:

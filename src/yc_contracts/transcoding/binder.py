@@ -385,7 +385,7 @@ def _load_body(body: Any, errors: list[Violation]) -> JsonValue:
             errors.extend(loaded.violations)
             return ABSENT
         value = loaded.value
-        if _payload.plain_text(body) is not None:  # megabytes of base64 are not serialized again to learn nothing
+        if _payload.plain_text(body, value) is not None:  # megabytes of base64 are not serialized again
             return value
     elif isinstance(body, Mapping):
         value = body if isinstance(body, dict) else dict(body)

@@ -262,28 +262,57 @@ _SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE_ESCAPE_BYTES: Final = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
-def plain_text(data: str | bytes | bytearray | memoryview) -> Plain | None:
-    """:func:`plain_json` of the value :func:`load_text` read from ``data`` without a violation, judged from the
-    text alone: the cheap way for large bodies, which :func:`plain_json` would serialize once more.
+def plain_text(data: str | bytes | bytearray | memoryview, value: Any = None) -> Plain | None:
+    """:func:`plain_json` of ``value``, what :func:`load_text` read from ``data`` without a violation, judged from
+    the text and the shape of the value: the cheap way for large bodies, which :func:`plain_json` would serialize
+    once more.
 
     Text that parsed holds no NaN, non-string key or overlong integer (:func:`load_text` refuses those); what
     :func:`scan` could still find is a lone surrogate (spelt as a ``\\uD8xx``-``\\uDFxx`` escape, or a lone
-    surrogate character in a ``str``) and nesting beyond :data:`MAX_DEPTH`, which needs at least that many
-    brackets. Both are looked for with C-speed scans. ``None`` means "maybe not plain" (ask :func:`plain_json`);
-    the size is the text's, whitespace included. Unlike :func:`plain_json`, it says nothing of integers beyond 64
-    bits (which are JSON, and which only checks of ``Struct``/``Value`` fields need to know about).
+    surrogate character in a ``str``) and nesting beyond :data:`MAX_DEPTH`. Escapes are looked for with C-speed
+    scans; the nesting is measured on ``value`` when it has few items (a request whose size is one long string),
+    else bounded by the text's brackets (without ``value`` too). ``None`` means "maybe not plain" (ask
+    :func:`plain_json`). The size is the text's, whitespace included; ``containers`` an upper bound of the
+    nesting. Unlike :func:`plain_json`, it says nothing of integers beyond 64 bits (which are JSON, and which
+    only checks of ``Struct``/``Value`` fields need to know about).
     """
     if isinstance(data, str):
         if not data.isascii():  # a str may hold lone surrogates as characters; bytes were decoded strictly
             return None
         escapes = "\\" in data and _SURROGATE_ESCAPE.search(data) is not None  # one memchr when none
-        brackets = data.count("{") + data.count("[")
     elif isinstance(data, (bytes, bytearray)):
         escapes = b"\\" in data and _SURROGATE_ESCAPE_BYTES.search(data) is not None
-        brackets = data.count(b"{") + data.count(b"[")
     else:
         return None
-    return None if escapes or brackets > MAX_DEPTH else Plain(len(data), brackets)
+    if escapes:
+        return None
+    nesting = _nesting(value) if value is not None else None
+    if nesting is None:  # many items, or no value: every bracket may open a level
+        nesting = data.count("{") + data.count("[") if isinstance(data, str) else data.count(b"{") + data.count(b"[")
+    return None if nesting > MAX_DEPTH else Plain(len(data), nesting)
+
+
+_NESTING_ITEMS: Final = 4096
+"""Items :func:`_nesting` looks at before it gives up (then the text's brackets are counted instead)."""
+
+
+def _nesting(value: Any) -> int | None:
+    """How deep ``value`` nests (a container is level 1; a scalar 0), or ``None`` past :data:`_NESTING_ITEMS`
+    items, where counting the text's brackets in C is the cheaper bound."""
+    deepest = 0
+    seen = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        items = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if items is None:
+            continue
+        deepest = max(deepest, depth)
+        seen += len(node)
+        if seen > _NESTING_ITEMS:
+            return None
+        stack.extend((item, depth + 1) for item in items if isinstance(item, (dict, list)))
+    return deepest
 
 
 def _has_nan(value: Any) -> bool:

@@ -387,7 +387,7 @@ class Compiled:
             plain = None
             if loaded.value is not None:
                 # plain_text cannot vouch for integers within 64 bits, which JSON values (deep) need to know
-                plain = None if deep else _payload.plain_text(payload)
+                plain = None if deep else _payload.plain_text(payload, loaded.value)
                 plain = plain or _payload.plain_json(loaded.value, count=deep)
             if loaded.value is not None and plain is None:
                 loaded.violations += _payload.scan(loaded.value)
