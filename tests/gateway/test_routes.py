@@ -583,6 +583,41 @@ def test_rich_error_details_are_printed(
     assert ndjson(r.content) == [{"result": to_rest(items[0])}, {"error": expected}]
 
 
+def test_an_operation_error_with_google_rpc_details(
+    contract_upstream: FakeUpstream, gateway_over: GatewayFactory, http: httpx.Client
+) -> None:
+    """A done operation whose ``error`` carries ``google.rpc`` details (types the contract's registry does not
+    hold, as a real service sends them) is printed with them, not a 500; the REST client reads it back."""
+    from yc_contracts.client import Client
+
+    failed: Any = REGISTRY.message_class("yandex.cloud.operation.Operation")(id="e03failed", done=True)
+    failed.error.code = CODE_NAMES["FAILED_PRECONDITION"]
+    failed.error.message = "the audio cannot be decoded"
+    for detail in (
+        error_details_pb2.ErrorInfo(reason="BAD_AUDIO", domain="stt.api.cloud.yandex.net"),
+        error_details_pb2.RequestInfo(request_id="req-1"),
+    ):
+        failed.error.details.add().Pack(detail)
+    contract_upstream.on("OperationService/Get", unary(failed))
+    server = gateway_over(contract_upstream)
+    r = http.get(server.url + "/operations/e03failed")
+    assert r.status_code == 200, r.text
+    assert r.json()["error"]["details"] == [
+        {
+            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+            "reason": "BAD_AUDIO",
+            "domain": "stt.api.cloud.yandex.net",
+        },
+        {"@type": "type.googleapis.com/google.rpc.RequestInfo", "requestId": "req-1"},
+    ]
+    with Client(endpoint=server.url, transport="rest", api_key="k") as client:
+        read = client.operations.get("e03failed")
+    assert [d.type_url.rsplit("/", 1)[-1] for d in read.error.details] == [
+        "google.rpc.ErrorInfo",
+        "google.rpc.RequestInfo",
+    ]
+
+
 # -------------------------------------------------------------------------------------------- headers
 
 FORWARDED = {

@@ -207,12 +207,17 @@ class RestTransport:
         return found
 
     def _message(self, method: Method, data: bytes) -> Any:
-        result = self.registry.message_class(method.output_type)()
-        try:
-            json_format.Parse(data, result, ignore_unknown_fields=False, descriptor_pool=self.registry.descriptor_pool)
-        except (json_format.ParseError, ValueError) as e:
-            raise RpcError("INTERNAL", f"the answer is not a {method.output_type}: {e}", [], method.full_name) from None
-        return result
+        # An Any of a type the registry lacks (a real service's google.rpc.ErrorInfo in an operation's error, say)
+        # is read through the registry's any_pool, as the gRPC transport keeps it packed.
+        for pool in (self.registry.descriptor_pool, self.registry.any_pool()):
+            result = self.registry.message_class(method.output_type)()
+            try:
+                json_format.Parse(data, result, ignore_unknown_fields=False, descriptor_pool=pool)
+            except (json_format.ParseError, ValueError) as e:
+                problem = e
+                continue
+            return result
+        raise RpcError("INTERNAL", f"the answer is not a {method.output_type}: {problem}", [], method.full_name)
 
     def _error(self, method: Method, status: int, data: bytes) -> RpcError:
         try:

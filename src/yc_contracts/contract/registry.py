@@ -33,6 +33,7 @@ from types import ModuleType
 from typing import Any, Final, Literal, TypeAlias, TypeVar, cast
 
 from google.protobuf import descriptor, descriptor_pb2, descriptor_pool, message, message_factory
+from google.protobuf.descriptor_pool import DescriptorPool
 from google.protobuf.message import DecodeError
 
 from yc_contracts.contract import pool as _pool
@@ -333,6 +334,29 @@ class Registry:
             data = importlib.resources.files("yc_contracts._gen").joinpath("descriptors.binpb").read_bytes()
             self._descriptor_set = descriptor_pb2.FileDescriptorSet.FromString(data)
         return self._descriptor_set
+
+    def any_pool(self) -> DescriptorPool:
+        """A pool to resolve ``Any`` types through when this registry alone cannot: its own files plus
+        googleapis-common-protos' ``google/rpc/error_details.proto`` (``ErrorInfo``, ``RetryInfo``,
+        ``BadRequest``, ``RequestInfo``…: the details a real service's ``google.rpc.Status`` carries, which the
+        registry may not hold). For reading and printing such a message as REST JSON; built on first use, its
+        files loaded on demand, kept as long as the registry."""
+        return self.derived("contract.any_pool", self._build_any_pool)
+
+    def _build_any_pool(self) -> DescriptorPool:
+        from google.protobuf import descriptor_database, duration_pb2
+
+        database = descriptor_database.DescriptorDatabase()
+        files = self.file_descriptor_set().file
+        for file in files:
+            database.Add(file)
+        present = {file.name for file in files}
+        for module in (duration_pb2, importlib.import_module("google.rpc.error_details_pb2")):
+            proto = descriptor_pb2.FileDescriptorProto()
+            module.DESCRIPTOR.CopyToProto(proto)
+            if proto.name not in present:
+                database.Add(proto)
+        return DescriptorPool(descriptor_db=database)
 
     # -------------------------------------------------------------------------------------- messages
 

@@ -7,7 +7,7 @@ from typing import Any, Final, TypeAlias
 
 from google.protobuf import message
 
-from yc_contracts.contract.registry import Method, Route
+from yc_contracts.contract.registry import Method, Registry, Route
 
 JsonValue: TypeAlias = Any
 Metadata: TypeAlias = tuple[tuple[str, str | bytes], ...]
@@ -41,3 +41,5 @@ class GrpcCall:
     response_type: str
     """Full name of the method's output type."""
     route: Route
+    registry: Registry | None = field(default=None, repr=False, compare=False)
+    """The registry the call was transcoded over (its ``any_pool`` prints an upstream's ``Any`` it lacks)."""

@@ -4,6 +4,7 @@ response (ProtoJSON; NDJSON for streams)."""
 from __future__ import annotations
 
 import base64
+import contextlib
 from collections.abc import Iterable
 from typing import Any, TypeAlias
 
@@ -125,23 +126,34 @@ def _stream_response(call: GrpcCall, result: object, pool: descriptor_pool.Descr
 
 
 def _response_json(call: GrpcCall, msg: message.Message, pool: descriptor_pool.DescriptorPool) -> JsonValue:
-    """The REST JSON of a response message, or of its ``response_body`` field."""
+    """The REST JSON of a response message, or of its ``response_body`` field.
+
+    An ``Any`` of a type the registry does not hold (a real service's ``google.rpc.ErrorInfo`` in an operation's
+    error, say) is printed through the registry's :meth:`~yc_contracts.contract.registry.Registry.any_pool`.
+    """
     try:
-        if not call.route.response_body:
-            return json_format.MessageToDict(msg, descriptor_pool=pool)
-        node = msg
-        names = call.route.response_body.split(".")
-        for name in names[:-1]:
-            node = getattr(node, name)
-        leaf = node.DESCRIPTOR.fields_by_name[names[-1]]
-        printed = json_format.MessageToDict(node, descriptor_pool=pool, always_print_fields_with_no_presence=True)
-        if leaf.json_name in printed:
-            return printed[leaf.json_name]
-        return {} if leaf.message_type is not None else None
+        return _printed(call, msg, pool)
     except (TypeError, KeyError, ValueError, AttributeError, json_format.Error) as e:
+        if call.registry is not None:
+            with contextlib.suppress(TypeError, KeyError, ValueError, AttributeError, json_format.Error):
+                return _printed(call, msg, call.registry.any_pool())
         raise MarshalError(
             {"code": CODE_NAMES["UNKNOWN"], "message": f"cannot marshal the response: {e}", "details": []}
         ) from e
+
+
+def _printed(call: GrpcCall, msg: message.Message, pool: descriptor_pool.DescriptorPool) -> JsonValue:
+    if not call.route.response_body:
+        return json_format.MessageToDict(msg, descriptor_pool=pool)
+    node = msg
+    names = call.route.response_body.split(".")
+    for name in names[:-1]:
+        node = getattr(node, name)
+    leaf = node.DESCRIPTOR.fields_by_name[names[-1]]
+    printed = json_format.MessageToDict(node, descriptor_pool=pool, always_print_fields_with_no_presence=True)
+    if leaf.json_name in printed:
+        return printed[leaf.json_name]
+    return {} if leaf.message_type is not None else None
 
 
 def _status_of(obj: object, pool: descriptor_pool.DescriptorPool | None = None) -> _StatusJson | None:

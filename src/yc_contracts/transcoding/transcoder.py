@@ -137,6 +137,7 @@ def transcode(
         client_streaming=method.client_streaming,
         response_type=method.output_type,
         route=route.route,
+        registry=reg,
     )
 
 
